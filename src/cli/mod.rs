@@ -1,0 +1,245 @@
+//! The command line: argument parsing, progress bars and exit codes. All
+//! work is done by the library; this module only turns arguments into one
+//! [`Config`] and calls it.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod progress;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::dedup::{self, Strip};
+use crate::pipeline;
+use progress::Bars;
+
+/// Find near-duplicate and reused text in scraped news corpora.
+#[derive(Parser, Debug)]
+#[command(name = "neardup", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Report duplicates, shared passages, tails and boilerplate.
+    Scan {
+        #[command(flatten)]
+        common: Common,
+        /// Write the full JSON report here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Write one document per duplicate cluster plus all others.
+    Dedup {
+        #[command(flatten)]
+        common: Common,
+        /// Kept documents (JSONL).
+        #[arg(long)]
+        out: PathBuf,
+        /// Removed documents (JSONL), each with the id it duplicates.
+        #[arg(long)]
+        removed: Option<PathBuf>,
+        /// Cut these from kept texts: `boilerplate`, `tails` or both.
+        #[arg(long, value_delimiter = ',')]
+        strip: Vec<String>,
+        /// Also write the JSON report here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// Folders, files (*.txt, *.jsonl, *.jsonl.gz, *.jsonl.zst) or `-` for
+    /// JSONL on standard input.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Jaccard threshold for near duplicates.
+    #[arg(long, default_value_t = 0.5)]
+    threshold: f64,
+    /// Worker threads (0: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Document level only: duplicate, near_duplicate, contains.
+    #[arg(long)]
+    no_passages: bool,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
+    /// JSONL field holding the id.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// JSONL field holding the text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+    /// JSONL field holding the source.
+    #[arg(long, default_value = "source")]
+    source_field: String,
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5)]
+    shingle_words: usize,
+    /// MinHash permutations (bins).
+    #[arg(long, default_value_t = 128)]
+    permutations: usize,
+    /// LSH bands (with --rows; default: chosen from the threshold).
+    #[arg(long, requires = "rows")]
+    bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands")]
+    rows: Option<usize>,
+    /// Keep ta marbuta (ة) distinct from ha (ه).
+    #[arg(long)]
+    keep_ta_marbuta: bool,
+}
+
+impl Common {
+    fn config(&self) -> Config {
+        let mut cfg = Config {
+            threshold: self.threshold,
+            threads: self.threads,
+            passages: !self.no_passages,
+            shingle_words: self.shingle_words,
+            permutations: self.permutations,
+            bands: self.bands,
+            rows: self.rows,
+            ..Config::default()
+        };
+        cfg.input.id_field.clone_from(&self.id_field);
+        cfg.input.text_field.clone_from(&self.text_field);
+        cfg.input.source_field.clone_from(&self.source_field);
+        cfg.normalize.ta_marbuta = !self.keep_ta_marbuta;
+        cfg
+    }
+}
+
+/// Parses the arguments, runs, and maps the outcome to an exit code:
+/// 0 on success, 2 on error. A closed standard output exits quietly.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("neardup: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Scan { common, report } => {
+            let cfg = common.config();
+            let scan = pipeline::scan(&common.paths, &cfg, &Bars::new(common.quiet))?;
+            if let Some(path) = &report {
+                write_file(path, scan.report.to_json().as_bytes())?;
+            }
+            print_summary(&scan.report.summary())
+        }
+        Command::Dedup {
+            common,
+            out,
+            removed,
+            strip,
+            report,
+        } => {
+            let strip = parse_strip(&strip)?;
+            let cfg = common.config();
+            let (_spool, paths) = spool_stdin(&common.paths)?;
+            let scan = pipeline::scan(&paths, &cfg, &Bars::new(common.quiet))?;
+            if let Some(path) = &report {
+                write_file(path, scan.report.to_json().as_bytes())?;
+            }
+            let mut kept = BufWriter::new(create(&out)?);
+            let mut rem = removed
+                .as_ref()
+                .map(|p| create(p).map(BufWriter::new))
+                .transpose()?;
+            let stats = dedup::write(
+                &scan,
+                &cfg,
+                strip,
+                &mut kept,
+                rem.as_mut().map(|w| w as &mut dyn Write),
+            )?;
+            kept.flush().with_context(|| out.display().to_string())?;
+            if let Some(w) = rem.as_mut() {
+                w.flush().context("removed output")?;
+            }
+            print_summary(&format!(
+                "{}kept {} records in {}, removed {}{}\n",
+                scan.report.summary(),
+                stats.kept,
+                out.display(),
+                stats.removed,
+                removed
+                    .map(|p| format!(" into {}", p.display()))
+                    .unwrap_or_default()
+            ))
+        }
+    }
+}
+
+fn parse_strip(items: &[String]) -> Result<Strip> {
+    let mut s = Strip::default();
+    for it in items {
+        match it.trim() {
+            "boilerplate" => s.boilerplate = true,
+            "tails" => s.tails = true,
+            other => anyhow::bail!("--strip takes boilerplate and/or tails, not {other:?}"),
+        }
+    }
+    Ok(s)
+}
+
+/// `dedup` reads its input twice, so standard input is saved to a
+/// temporary file first.
+fn spool_stdin(paths: &[PathBuf]) -> Result<(Option<tempfile::TempDir>, Vec<PathBuf>)> {
+    if !paths.iter().any(|p| p.as_os_str() == "-") {
+        return Ok((None, paths.to_vec()));
+    }
+    let dir = tempfile::tempdir().context("temporary folder for standard input")?;
+    let file = dir.path().join("stdin.jsonl");
+    let mut w = BufWriter::new(create(&file)?);
+    std::io::copy(&mut std::io::stdin().lock(), &mut w).context("reading standard input")?;
+    w.flush().context("spooling standard input")?;
+    let paths = paths
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                file.clone()
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
+    Ok((Some(dir), paths))
+}
+
+fn create(path: &Path) -> Result<File> {
+    File::create(path).with_context(|| format!("cannot create {}", path.display()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn print_summary(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,257 @@
+//! One validated configuration for a run. The CLI builds it once; every
+//! stage only sees `&Config`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How the input is read.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InputConfig {
+    /// JSONL field holding the document id. Default `id`.
+    pub id_field: String,
+    /// JSONL field holding the text. Default `text`.
+    pub text_field: String,
+    /// JSONL field holding the source (site, outlet); optional in the data.
+    /// Default `source`.
+    pub source_field: String,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig {
+            id_field: "id".into(),
+            text_field: "text".into(),
+            source_field: "source".into(),
+        }
+    }
+}
+
+/// Text normalization switches (SPEC §2).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NormalizeConfig {
+    /// Fold ta marbuta (ة) into ha (ه). Default `true`.
+    pub ta_marbuta: bool,
+}
+
+impl Default for NormalizeConfig {
+    fn default() -> Self {
+        NormalizeConfig { ta_marbuta: true }
+    }
+}
+
+/// Every parameter of a run. Defaults are in each field's doc comment.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Config {
+    /// Input field names.
+    pub input: InputConfig,
+    /// Normalization switches.
+    pub normalize: NormalizeConfig,
+    /// Jaccard threshold for `near_duplicate`. Default `0.5`.
+    pub threshold: f64,
+    /// Jaccard at or above which a pair is a `duplicate`. Default `0.9`.
+    pub duplicate_threshold: f64,
+    /// Containment at or above which a pair is `contains`. Default `0.8`.
+    pub containment_threshold: f64,
+    /// Fewest shingles the smaller body needs before `contains` is
+    /// reported (a three-word body is "contained" in everything).
+    /// Default `20`.
+    pub min_contains_shingles: usize,
+    /// Words per shingle. Default `5` (see README, "Choosing n").
+    pub shingle_words: usize,
+    /// MinHash bins (one-permutation hashing). Default `128`.
+    pub permutations: usize,
+    /// LSH bands; `None` chooses (bands, rows) from the threshold.
+    /// Default `None`.
+    pub bands: Option<usize>,
+    /// LSH rows per band; set together with `bands`. Default `None`.
+    pub rows: Option<usize>,
+    /// Buckets larger than this are not expanded into all pairs: their
+    /// members, in id order, are compared with the next
+    /// `large_bucket_window` members only. Default `200`.
+    pub max_bucket: usize,
+    /// See `max_bucket`. Default `16`.
+    pub large_bucket_window: usize,
+    /// Run the passage level (shared passages, tail copies). Default `true`.
+    pub passages: bool,
+    /// Fewest documents a line must recur in to be boilerplate. Lines of
+    /// at most `short_line_words` words need 2. Default `3`.
+    pub boilerplate_min_docs: usize,
+    /// See `boilerplate_min_docs`. Default `8`.
+    pub short_line_words: usize,
+    /// Markers that open an appended tail ("read also" blocks), matched on
+    /// normalized words at the start of a line. Default: Arabic, English
+    /// and French variants, see [`DEFAULT_TAIL_MARKERS`].
+    pub tail_markers: Vec<String>,
+    /// Line prefixes, followed by a colon, that mark a boilerplate line
+    /// ("Tags:", "المصدر:"). Default [`DEFAULT_LABEL_LINES`].
+    pub label_lines: Vec<String>,
+    /// Worker threads; `0` uses all cores. Default `0`.
+    pub threads: usize,
+}
+
+/// Default "read also" markers (before normalization).
+pub const DEFAULT_TAIL_MARKERS: &[&str] = &[
+    "إقرأ أيضاً",
+    "اقرأ أيضا",
+    "اقرأ كذلك",
+    "إقرأ المزيد",
+    "اقرأ المزيد",
+    "للمزيد",
+    "المزيد",
+    "شاهد أيضا",
+    "طالع أيضا",
+    "قد يهمك أيضا",
+    "اخبار ذات صله",
+    "أخبار متعلقة",
+    "مواضيع ذات صلة",
+    "Read also",
+    "Read more",
+    "Also read",
+    "See also",
+    "Related",
+    "Related articles",
+    "Lire aussi",
+    "À lire aussi",
+];
+
+/// Default label prefixes of boilerplate lines.
+pub const DEFAULT_LABEL_LINES: &[&str] = &[
+    "Tags",
+    "الوسوم",
+    "وسوم",
+    "كلمات دلالية",
+    "كلمات مفتاحية",
+    "المصدر",
+    "مصدر",
+    "Source",
+    "Sources",
+    "آخر تحديث",
+    "تاريخ النشر",
+    "Follow us",
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            input: InputConfig::default(),
+            normalize: NormalizeConfig::default(),
+            threshold: 0.5,
+            duplicate_threshold: 0.9,
+            containment_threshold: 0.8,
+            min_contains_shingles: 20,
+            shingle_words: 5,
+            permutations: 128,
+            bands: None,
+            rows: None,
+            max_bucket: 200,
+            large_bucket_window: 16,
+            passages: true,
+            boilerplate_min_docs: 3,
+            short_line_words: 8,
+            tail_markers: DEFAULT_TAIL_MARKERS
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+            label_lines: DEFAULT_LABEL_LINES
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+            threads: 0,
+        }
+    }
+}
+
+impl Config {
+    /// Checks every value, returning a message naming the bad one.
+    pub fn validate(&self) -> Result<()> {
+        let unit = |name: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) && v > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::Config(format!("{name} must be in (0, 1], got {v}")))
+            }
+        };
+        unit("threshold", self.threshold)?;
+        unit("duplicate threshold", self.duplicate_threshold)?;
+        unit("containment threshold", self.containment_threshold)?;
+        if self.threshold > self.duplicate_threshold {
+            return Err(Error::Config(format!(
+                "threshold {} is above the duplicate threshold {}",
+                self.threshold, self.duplicate_threshold
+            )));
+        }
+        if !(1..=16).contains(&self.shingle_words) {
+            return Err(Error::Config(format!(
+                "shingle words must be 1..=16, got {}",
+                self.shingle_words
+            )));
+        }
+        if !(8..=1024).contains(&self.permutations) {
+            return Err(Error::Config(format!(
+                "permutations must be 8..=1024, got {}",
+                self.permutations
+            )));
+        }
+        match (self.bands, self.rows) {
+            (Some(b), Some(r)) if b >= 1 && r >= 1 && b * r <= self.permutations => {}
+            (None, None) => {}
+            (b, r) => {
+                return Err(Error::Config(format!(
+                    "bands {b:?} x rows {r:?} must both be set, >= 1, with bands*rows <= permutations ({})",
+                    self.permutations
+                )))
+            }
+        }
+        if self.max_bucket < 2 || self.large_bucket_window < 1 {
+            return Err(Error::Config(
+                "max bucket must be >= 2 and window >= 1".into(),
+            ));
+        }
+        if self.boilerplate_min_docs < 2 {
+            return Err(Error::Config("boilerplate min docs must be >= 2".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid() {
+        Config::default().validate().expect("default config");
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let bad = [
+            Config {
+                threshold: 0.0,
+                ..Config::default()
+            },
+            Config {
+                threshold: 0.95,
+                ..Config::default()
+            },
+            Config {
+                shingle_words: 0,
+                ..Config::default()
+            },
+            Config {
+                bands: Some(64),
+                rows: Some(4),
+                ..Config::default()
+            },
+            Config {
+                bands: Some(8),
+                rows: None,
+                ..Config::default()
+            },
+        ];
+        for c in bad {
+            assert!(c.validate().is_err(), "{c:?}");
+        }
+    }
+}

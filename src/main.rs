@@ -1,0 +1,5 @@
+//! The `neardup` command. All the work is in the library.
+
+fn main() -> std::process::ExitCode {
+    neardup::cli::run()
+}

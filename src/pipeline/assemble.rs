@@ -1,0 +1,356 @@
+//! Turning documents, bodies and edges into clusters and the report.
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+
+use super::relate::Edge;
+use super::{Body, Corpus};
+use crate::boilerplate::Kind;
+use crate::cluster::UnionFind;
+use crate::config::Config;
+use crate::report::{
+    BoilerplateOut, ClusterKind, ClusterOut, DocumentOut, PairOut, Params, PassageOut, Report,
+    Stats, TailOut, Tool, SCHEMA,
+};
+use crate::segment::Markers;
+use crate::verify::Relation;
+
+/// A cluster by document indices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    /// Its kind.
+    pub kind: ClusterKind,
+    /// The representative `dedup` keeps.
+    pub representative: u32,
+    /// Members, sorted by index.
+    pub members: Vec<u32>,
+}
+
+/// Duplicate clusters (through duplicate, near_duplicate, contains) and
+/// story clusters (also through shared_passages). The representative is
+/// the member with the longest body in words, then the smallest id.
+pub fn clusters(corpus: &Corpus, bodies: &[Body], edges: &[Edge]) -> Vec<Cluster> {
+    let n = corpus.docs.len();
+    let mut out = Vec::new();
+    for kind in [ClusterKind::Duplicate, ClusterKind::Story] {
+        let mut uf = UnionFind::new(n);
+        for e in edges {
+            let joins = match kind {
+                ClusterKind::Duplicate => e.relation.joins_duplicates(),
+                ClusterKind::Story => e.relation != Relation::TailCopy,
+            };
+            if joins {
+                uf.union(e.a, e.b);
+            }
+        }
+        for members in uf.groups() {
+            let representative = *members
+                .iter()
+                .min_by(|&&x, &&y| {
+                    bodies[y as usize]
+                        .words
+                        .cmp(&bodies[x as usize].words)
+                        .then_with(|| {
+                            corpus.docs[x as usize]
+                                .doc
+                                .id
+                                .cmp(&corpus.docs[y as usize].doc.id)
+                        })
+                })
+                .expect("groups are non-empty");
+            out.push(Cluster {
+                kind,
+                representative,
+                members,
+            });
+        }
+    }
+    out
+}
+
+fn id(corpus: &Corpus, i: u32) -> &str {
+    &corpus.docs[i as usize].doc.id
+}
+
+fn params(cfg: &Config) -> Params {
+    let shape = super::band_shape(cfg);
+    Params {
+        threshold: cfg.threshold,
+        duplicate_threshold: cfg.duplicate_threshold,
+        containment_threshold: cfg.containment_threshold,
+        shingle_words: cfg.shingle_words,
+        permutations: cfg.permutations,
+        bands: shape.bands,
+        rows: shape.rows,
+        passages: cfg.passages,
+        ta_marbuta: cfg.normalize.ta_marbuta,
+        hash: "xxh3-64, seeds in src/hash.rs".into(),
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn pair_out(corpus: &Corpus, bodies: &[Body], e: &Edge) -> PairOut {
+    let (mut a, mut b) = (e.a, e.b);
+    let mut passages: Vec<PassageOut> = e
+        .passages
+        .iter()
+        .map(|p| PassageOut {
+            a: p.a,
+            b: p.b,
+            words: p.words,
+        })
+        .collect();
+    if id(corpus, a) > id(corpus, b) {
+        std::mem::swap(&mut a, &mut b);
+        for p in &mut passages {
+            std::mem::swap(&mut p.a, &mut p.b);
+        }
+    }
+    passages.sort_by_key(|p| (p.a, p.b));
+    let contained = (e.relation == Relation::Contains).then(|| {
+        let small = if bodies[a as usize].shingles.len() <= bodies[b as usize].shingles.len() {
+            a
+        } else {
+            b
+        };
+        id(corpus, small).to_string()
+    });
+    PairOut {
+        a: id(corpus, a).to_string(),
+        b: id(corpus, b).to_string(),
+        relation: e.relation,
+        jaccard: round4(e.jaccard),
+        containment: round4(e.containment),
+        contained,
+        passages,
+    }
+}
+
+fn document_out(corpus: &Corpus, bodies: &[Body], markers: &Markers, i: usize) -> DocumentOut {
+    let d = &corpus.docs[i];
+    let body = &bodies[i];
+    let stop = body.tail.as_ref().map_or(d.seg.lines.len(), |t| t.line);
+    let tails = body
+        .tail
+        .iter()
+        .map(|t| TailOut {
+            start: d.seg.lines[t.line].start,
+            end: d.seg.lines.last().map_or(body.end, |l| l.end),
+            marker: Some(markers.tail_text(t.marker).to_string()),
+            copies: None,
+        })
+        .collect();
+    let boilerplate = d.seg.lines[..stop]
+        .iter()
+        .zip(&body.marks)
+        .filter(|(_, m)| m.is_some())
+        .map(|(l, _)| [l.start, l.end])
+        .collect();
+    DocumentOut {
+        id: d.doc.id.clone(),
+        source: d.doc.source.clone(),
+        body: [0, body.end],
+        tails,
+        boilerplate,
+    }
+}
+
+/// Aggregates boilerplate lines across documents for the report.
+fn boilerplate_list(corpus: &Corpus, bodies: &[Body], markers: &Markers) -> Vec<BoilerplateOut> {
+    // (key, kind, doc): link lines aggregate by marker, others by line.
+    let mut occ: Vec<(u64, Kind, u32, u32)> = corpus
+        .docs
+        .par_iter()
+        .zip(bodies)
+        .enumerate()
+        .flat_map_iter(|(di, (d, b))| {
+            d.seg
+                .lines
+                .iter()
+                .enumerate()
+                .zip(&b.marks)
+                .filter_map(move |((li, l), m)| {
+                    let kind = (*m)?;
+                    let key = match (kind, l.kind) {
+                        (Kind::LinkLine, crate::segment::LineKind::TailMarker { marker, .. }) => {
+                            u64::from(marker)
+                        }
+                        _ => l.hash,
+                    };
+                    Some((key, kind, di as u32, li as u32))
+                })
+        })
+        .collect();
+    occ.par_sort_unstable();
+    occ.dedup_by_key(|x| (x.0, x.1, x.2));
+    let mut out: Vec<BoilerplateOut> = occ
+        .chunk_by(|x, y| x.0 == y.0 && x.1 == y.1)
+        .map(|run| {
+            let (key, kind, d0, l0) = run[0];
+            let text = if kind == Kind::LinkLine {
+                markers.tail_text(key as u16).to_string()
+            } else {
+                let d = &corpus.docs[d0 as usize];
+                let l = &d.seg.lines[l0 as usize];
+                d.doc.text[l.start as usize..l.end as usize]
+                    .chars()
+                    .take(300)
+                    .collect()
+            };
+            let mut sources: Vec<String> = run
+                .iter()
+                .filter_map(|x| corpus.docs[x.2 as usize].doc.source.clone())
+                .collect();
+            sources.sort_unstable();
+            sources.dedup();
+            BoilerplateOut {
+                text,
+                documents: run.len(),
+                sources,
+                kind,
+            }
+        })
+        .collect();
+    out.sort_by(|x, y| {
+        y.documents
+            .cmp(&x.documents)
+            .then_with(|| x.text.cmp(&y.text))
+            .then(x.kind.cmp(&y.kind))
+    });
+    out
+}
+
+/// Builds the report.
+pub fn report(
+    corpus: &Corpus,
+    bodies: &[Body],
+    edges: &[Edge],
+    clusters: &[Cluster],
+    cfg: &Config,
+    seconds: f64,
+) -> Report {
+    let markers = Markers::new(cfg);
+    let mut listed = vec![false; corpus.docs.len()];
+    for e in edges {
+        listed[e.a as usize] = true;
+        listed[e.b as usize] = true;
+    }
+    for (i, b) in bodies.iter().enumerate() {
+        if b.tail.is_some() || b.marks.iter().any(Option::is_some) {
+            listed[i] = true;
+        }
+    }
+    let mut documents: Vec<DocumentOut> = (0..corpus.docs.len())
+        .into_par_iter()
+        .filter(|&i| listed[i])
+        .map(|i| document_out(corpus, bodies, &markers, i))
+        .collect();
+    documents.sort_by(|x, y| x.id.cmp(&y.id));
+    let mut pairs: Vec<PairOut> = edges
+        .par_iter()
+        .map(|e| pair_out(corpus, bodies, e))
+        .collect();
+    pairs.par_sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+    let mut by_relation = std::collections::BTreeMap::new();
+    for p in &pairs {
+        *by_relation
+            .entry(p.relation.as_str().to_string())
+            .or_insert(0) += 1;
+    }
+    let mut cl: Vec<ClusterOut> = clusters
+        .iter()
+        .map(|c| {
+            let mut members: Vec<String> = c
+                .members
+                .iter()
+                .map(|&m| id(corpus, m).to_string())
+                .collect();
+            members.sort_unstable();
+            ClusterOut {
+                id: 0,
+                kind: c.kind,
+                representative: id(corpus, c.representative).to_string(),
+                members,
+            }
+        })
+        .collect();
+    cl.sort_by(|x, y| (x.kind, &x.members).cmp(&(y.kind, &y.members)));
+    for (i, c) in cl.iter_mut().enumerate() {
+        c.id = i;
+    }
+    let removable = clusters
+        .iter()
+        .filter(|c| c.kind == ClusterKind::Duplicate)
+        .map(|c| c.members.len() - 1)
+        .sum();
+    let mut warnings = corpus.warnings.clone();
+    warnings.sort();
+    Report {
+        schema: SCHEMA,
+        tool: Tool {
+            name: "neardup".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        params: params(cfg),
+        stats: Stats {
+            documents: corpus.docs.len(),
+            bytes: corpus.docs.iter().map(|d| d.doc.text.len() as u64).sum(),
+            seconds: round4(seconds),
+            files: corpus.files.len(),
+            records: corpus.records,
+            warnings: warnings.len(),
+            pairs: by_relation,
+            removable,
+        },
+        warnings,
+        documents,
+        pairs,
+        clusters: cl,
+        boilerplate: boilerplate_list(corpus, bodies, &markers),
+    }
+}
+
+/// For each document, the representative of its duplicate cluster and
+/// the edge that best explains its removal, when it is to be removed.
+pub fn removals(
+    clusters: &[Cluster],
+    edges: &[Edge],
+    n: usize,
+) -> Vec<Option<(u32, u32, Relation)>> {
+    let mut rep = vec![None; n];
+    for c in clusters.iter().filter(|c| c.kind == ClusterKind::Duplicate) {
+        for &m in &c.members {
+            if m != c.representative {
+                rep[m as usize] = Some(c.representative);
+            }
+        }
+    }
+    let mut best: AHashMap<u32, (u32, Relation, bool)> = AHashMap::new();
+    for e in edges.iter().filter(|e| e.relation.joins_duplicates()) {
+        for (x, y) in [(e.a, e.b), (e.b, e.a)] {
+            if let Some(r) = rep[x as usize] {
+                let direct = y == r;
+                let cand = (y, e.relation, direct);
+                let slot = best.entry(x).or_insert(cand);
+                if (direct, std::cmp::Reverse(e.relation), std::cmp::Reverse(y))
+                    > (slot.2, std::cmp::Reverse(slot.1), std::cmp::Reverse(slot.0))
+                {
+                    *slot = cand;
+                }
+            }
+        }
+    }
+    (0..n as u32)
+        .map(|i| {
+            let r = rep[i as usize]?;
+            let (via, rel, _) = best
+                .get(&i)
+                .copied()
+                .unwrap_or((r, Relation::Duplicate, true));
+            Some((r, via, rel))
+        })
+        .collect()
+}

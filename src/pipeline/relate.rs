@@ -1,0 +1,116 @@
+//! Document-level relations: LSH candidates among exact-duplicate group
+//! representatives, verified exactly, then expanded to group members.
+
+use rayon::prelude::*;
+
+use super::Body;
+use crate::config::Config;
+use crate::lsh;
+use crate::progress::Progress;
+use crate::verify::{self, Relation};
+
+/// A shared passage between two documents, as byte spans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Passage {
+    /// Span in the first document of the edge.
+    pub a: [u32; 2],
+    /// Span in the second document of the edge.
+    pub b: [u32; 2],
+    /// Words in the first document's span.
+    pub words: u32,
+}
+
+/// A verified relation between documents `a < b` (indices).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edge {
+    /// First document.
+    pub a: u32,
+    /// Second document.
+    pub b: u32,
+    /// The strongest relation.
+    pub relation: Relation,
+    /// Exact body Jaccard.
+    pub jaccard: f64,
+    /// Exact containment of the smaller body.
+    pub containment: f64,
+    /// Shared passages, for the passage level.
+    pub passages: Vec<Passage>,
+}
+
+/// Groups larger than this list only their members' pairs with the
+/// representative, not all pairs among themselves.
+const FULL_GROUP: usize = 64;
+/// Cross-group edges are expanded to all member pairs up to this many.
+const FULL_EXPANSION: usize = 4096;
+
+/// Finds every document-level relation.
+pub fn document_edges(
+    bodies: &[Body],
+    groups: &[Vec<u32>],
+    cfg: &Config,
+    progress: &dyn Progress,
+) -> Vec<Edge> {
+    let shape = super::band_shape(cfg);
+    let sigs: Vec<&[u64]> = bodies.iter().map(|b| b.sig.as_slice()).collect();
+    let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
+    progress.start("candidates", None);
+    let cands = lsh::candidates(&sigs, &reps, shape, cfg.max_bucket, cfg.large_bucket_window);
+    progress.finish();
+    progress.start("verifying", Some(cands.len() as u64));
+    let verified: Vec<(u32, u32, Relation, verify::Scores)> = cands
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let s = verify::score(&bodies[a as usize].shingles, &bodies[b as usize].shingles);
+            verify::classify(s, cfg).map(|r| (a, b, r, s))
+        })
+        .collect();
+    progress.advance(cands.len() as u64);
+    progress.finish();
+    let mut group_of = vec![u32::MAX; bodies.len()];
+    for (gi, g) in groups.iter().enumerate() {
+        for &m in g {
+            group_of[m as usize] = gi as u32;
+        }
+    }
+    let mut edges = Vec::new();
+    for g in groups.iter().filter(|g| g.len() > 1) {
+        for (i, &x) in g.iter().enumerate() {
+            let partners: &[u32] = if g.len() <= FULL_GROUP {
+                &g[i + 1..]
+            } else if i == 0 {
+                &g[1..]
+            } else {
+                &[]
+            };
+            for &y in partners {
+                edges.push(edge(x, y, Relation::Duplicate, 1.0, 1.0));
+            }
+        }
+    }
+    for (a, b, rel, s) in verified {
+        let ga = &groups[group_of[a as usize] as usize];
+        let gb = &groups[group_of[b as usize] as usize];
+        if ga.len() * gb.len() <= FULL_EXPANSION {
+            for &x in ga {
+                for &y in gb {
+                    edges.push(edge(x, y, rel, s.jaccard, s.containment));
+                }
+            }
+        } else {
+            edges.push(edge(a, b, rel, s.jaccard, s.containment));
+        }
+    }
+    edges.par_sort_unstable_by_key(|e| (e.a, e.b));
+    edges
+}
+
+fn edge(x: u32, y: u32, relation: Relation, jaccard: f64, containment: f64) -> Edge {
+    Edge {
+        a: x.min(y),
+        b: x.max(y),
+        relation,
+        jaccard,
+        containment,
+        passages: Vec::new(),
+    }
+}
