@@ -86,8 +86,62 @@ pub struct Config {
     /// Line prefixes, followed by a colon, that mark a boilerplate line
     /// ("Tags:", "المصدر:"). Default [`DEFAULT_LABEL_LINES`].
     pub label_lines: Vec<String>,
+    /// Passage-level settings.
+    pub passage: PassageConfig,
     /// Worker threads; `0` uses all cores. Default `0`.
     pub threads: usize,
+}
+
+/// Passage-level settings (shared passages and tail copies).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PassageConfig {
+    /// Words per anchor n-gram. Default `3`.
+    pub anchor_words: usize,
+    /// Anchors in more documents than this are formulaic, not evidence
+    /// of reuse. Default `50`.
+    pub anchor_max_docs: usize,
+    /// Distinct shared anchors that make two documents a candidate pair.
+    /// Default `3`.
+    pub min_shared_anchors: usize,
+    /// Words in at most this many documents count as rare. Default `20`.
+    pub word_max_docs: usize,
+    /// Distinct shared rare words that make two documents a candidate
+    /// pair (for reuse with shuffled words). Default `12`.
+    pub min_shared_words: usize,
+    /// Words that may separate two matching runs of one passage. Default `8`.
+    pub gap: usize,
+    /// Fewest matched words in a reported passage. Default `15`.
+    pub min_words: usize,
+    /// Fewest words of a region matched as a bag of words (reordered
+    /// reuse). Default `30`.
+    pub bag_min_words: usize,
+    /// Share of a window's words that must occur in the other document
+    /// for the window to start a bag region. Default `0.8`.
+    pub bag_density: f64,
+    /// Multiset overlap a bag region needs with its counterpart. Default
+    /// `0.6`.
+    pub bag_min_overlap: f64,
+    /// Share of a tail's anchors found in another body for `tail_copy`.
+    /// Default `0.5`.
+    pub tail_min_containment: f64,
+}
+
+impl Default for PassageConfig {
+    fn default() -> Self {
+        PassageConfig {
+            anchor_words: 3,
+            anchor_max_docs: 50,
+            min_shared_anchors: 3,
+            word_max_docs: 20,
+            min_shared_words: 12,
+            gap: 8,
+            min_words: 15,
+            bag_min_words: 30,
+            bag_density: 0.8,
+            bag_min_overlap: 0.6,
+            tail_min_containment: 0.5,
+        }
+    }
 }
 
 /// Default "read also" markers (before normalization).
@@ -157,6 +211,7 @@ impl Default for Config {
                 .iter()
                 .map(|s| (*s).to_string())
                 .collect(),
+            passage: PassageConfig::default(),
             threads: 0,
         }
     }

@@ -38,6 +38,7 @@ pub mod hash;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
+pub mod passage;
 pub mod pipeline;
 pub mod progress;
 pub mod report;

@@ -10,6 +10,8 @@
 //! tokens. Each token carries the byte span of the original text it came
 //! from, so every offset reported refers to the original document.
 
+use std::sync::LazyLock;
+
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -41,7 +43,7 @@ fn fast(c: char, ta_marbuta: bool) -> Fast {
         };
     }
     if (0x0600..=0x06FF).contains(&u) {
-        return arabic(c, ta_marbuta);
+        return ARABIC[usize::from(ta_marbuta)][(u - 0x0600) as usize];
     }
     if c.is_alphanumeric() || is_combining_mark(c) {
         Fast::Slow
@@ -49,6 +51,19 @@ fn fast(c: char, ta_marbuta: bool) -> Fast {
         Fast::Sep
     }
 }
+
+/// [`arabic`] tabulated, without and with ta marbuta folding.
+static ARABIC: LazyLock<[[Fast; 256]; 2]> = LazyLock::new(|| {
+    let mut t = [[Fast::Sep; 256]; 2];
+    for (fold, table) in t.iter_mut().enumerate() {
+        for (i, slot) in table.iter_mut().enumerate() {
+            if let Some(c) = char::from_u32(0x0600 + i as u32) {
+                *slot = arabic(c, fold == 1);
+            }
+        }
+    }
+    t
+});
 
 /// The Arabic block, U+0600–U+06FF.
 fn arabic(c: char, ta_marbuta: bool) -> Fast {

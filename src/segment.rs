@@ -55,6 +55,8 @@ impl Line {
 pub struct Segmented {
     /// Hash of every normalized token, in order.
     pub tokens: Vec<u64>,
+    /// Byte span of every token in the original text.
+    pub spans: Vec<[u32; 2]>,
     /// Every line holding at least one token.
     pub lines: Vec<Line>,
 }
@@ -119,6 +121,7 @@ pub fn segment(text: &str, norm: &mut Normalizer, markers: &Markers) -> Segmente
         ends.clear();
         norm.tokens(raw, pos, |t| {
             out.tokens.push(hash::token(t.norm));
+            out.spans.push([t.start as u32, t.end as u32]);
             ends.push(t.end);
         });
         if out.tokens.len() > tok_start {

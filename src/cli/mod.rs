@@ -74,6 +74,9 @@ struct Common {
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
+    /// Print each stage's wall time on standard error.
+    #[arg(long)]
+    timings: bool,
     /// JSONL field holding the id.
     #[arg(long, default_value = "id")]
     id_field: String,
@@ -143,7 +146,7 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Scan { common, report } => {
             let cfg = common.config();
-            let scan = pipeline::scan(&common.paths, &cfg, &Bars::new(common.quiet))?;
+            let scan = pipeline::scan(&common.paths, &cfg, &Bars::new(common.quiet, common.timings))?;
             if let Some(path) = &report {
                 write_file(path, scan.report.to_json().as_bytes())?;
             }
@@ -159,7 +162,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let strip = parse_strip(&strip)?;
             let cfg = common.config();
             let (_spool, paths) = spool_stdin(&common.paths)?;
-            let scan = pipeline::scan(&paths, &cfg, &Bars::new(common.quiet))?;
+            let scan = pipeline::scan(&paths, &cfg, &Bars::new(common.quiet, common.timings))?;
             if let Some(path) = &report {
                 write_file(path, scan.report.to_json().as_bytes())?;
             }

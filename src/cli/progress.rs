@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -12,19 +13,28 @@ use crate::progress::Progress;
 pub struct Bars {
     enabled: bool,
     bar: Mutex<Option<ProgressBar>>,
+    timings: bool,
+    stage: Mutex<Option<(&'static str, Instant)>>,
 }
 
 impl Bars {
-    pub fn new(quiet: bool) -> Self {
+    /// Bars unless `quiet`; with `timings`, each stage's wall time is
+    /// printed on standard error when it ends.
+    pub fn new(quiet: bool, timings: bool) -> Self {
         Bars {
             enabled: !quiet && std::io::stderr().is_terminal(),
             bar: Mutex::new(None),
+            timings,
+            stage: Mutex::new(None),
         }
     }
 }
 
 impl Progress for Bars {
     fn start(&self, stage: &'static str, total: Option<u64>) {
+        if let Ok(mut slot) = self.stage.lock() {
+            *slot = Some((stage, Instant::now()));
+        }
         if !self.enabled {
             return;
         }
@@ -55,6 +65,11 @@ impl Progress for Bars {
     }
 
     fn finish(&self) {
+        if let Ok(mut slot) = self.stage.lock() {
+            if let (true, Some((stage, t))) = (self.timings, slot.take()) {
+                eprintln!("{stage:>12}: {:.3} s", t.elapsed().as_secs_f64());
+            }
+        }
         if let Ok(mut slot) = self.bar.lock() {
             if let Some(b) = slot.take() {
                 b.finish_and_clear();

@@ -87,7 +87,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<InputFile>, Vec<Warning>)> {
         }
         let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
         if meta.is_file() {
-            let display = slash_path(root);
+            let display = root.to_string_lossy().into_owned();
             let kind = kind_of(root, || display.clone())
                 .ok_or_else(|| Error::UnsupportedInput { path: root.clone() })?;
             files.push(InputFile {
@@ -118,7 +118,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<InputFile>, Vec<Warning>)> {
             if let Some(kind) = kind_of(path, || slash_path(rel)) {
                 files.push(InputFile {
                     path: path.to_path_buf(),
-                    display: slash_path(path),
+                    display: path.to_string_lossy().into_owned(),
                     kind,
                 });
             }

@@ -129,7 +129,13 @@ fn pair_out(corpus: &Corpus, bodies: &[Body], e: &Edge) -> PairOut {
     }
 }
 
-fn document_out(corpus: &Corpus, bodies: &[Body], markers: &Markers, i: usize) -> DocumentOut {
+fn document_out(
+    corpus: &Corpus,
+    bodies: &[Body],
+    tail_copies: &[Option<u32>],
+    markers: &Markers,
+    i: usize,
+) -> DocumentOut {
     let d = &corpus.docs[i];
     let body = &bodies[i];
     let stop = body.tail.as_ref().map_or(d.seg.lines.len(), |t| t.line);
@@ -140,7 +146,11 @@ fn document_out(corpus: &Corpus, bodies: &[Body], markers: &Markers, i: usize) -
             start: d.seg.lines[t.line].start,
             end: d.seg.lines.last().map_or(body.end, |l| l.end),
             marker: Some(markers.tail_text(t.marker).to_string()),
-            copies: None,
+            copies: tail_copies
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|c| id(corpus, c).to_string()),
         })
         .collect();
     let boilerplate = d.seg.lines[..stop]
@@ -229,6 +239,7 @@ pub fn report(
     bodies: &[Body],
     edges: &[Edge],
     clusters: &[Cluster],
+    tail_copies: &[Option<u32>],
     cfg: &Config,
     seconds: f64,
 ) -> Report {
@@ -246,7 +257,7 @@ pub fn report(
     let mut documents: Vec<DocumentOut> = (0..corpus.docs.len())
         .into_par_iter()
         .filter(|&i| listed[i])
-        .map(|i| document_out(corpus, bodies, &markers, i))
+        .map(|i| document_out(corpus, bodies, tail_copies, &markers, i))
         .collect();
     documents.sort_by(|x, y| x.id.cmp(&y.id));
     let mut pairs: Vec<PairOut> = edges

@@ -157,22 +157,25 @@ pub struct Body {
     pub end: u32,
     /// Words in the body (boilerplate excluded).
     pub words: usize,
+    /// Indices into the document's tokens of the body's words (kept for
+    /// the passage level only).
+    pub positions: Vec<u32>,
     /// Sorted shingle hashes of the body.
     pub shingles: Vec<u64>,
     /// MinHash signature of the body.
     pub sig: Vec<u64>,
 }
 
-/// Token hashes of the body: lines before the tail, boilerplate excluded.
-pub fn body_tokens(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&MarkerTail>) -> Vec<u64> {
+/// Token indices of the body: lines before the tail, boilerplate excluded.
+pub fn body_positions(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&MarkerTail>) -> Vec<u32> {
     let stop = tail.map_or(seg.lines.len(), |t| t.line);
-    let mut toks = Vec::new();
+    let mut pos = Vec::new();
     for (line, mark) in seg.lines[..stop].iter().zip(marks) {
         if mark.is_none() {
-            toks.extend_from_slice(&seg.tokens[line.tok_start as usize..line.tok_end as usize]);
+            pos.extend(line.tok_start..line.tok_end);
         }
     }
-    toks
+    pos
 }
 
 /// Finds boilerplate and tails, then shingles and signs every body.
@@ -188,7 +191,8 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
         .map(|d| {
             let mut marks = boilerplate::mark(&d.seg, &stats);
             let tail = tails::find(&d.seg, &mut marks);
-            let toks = body_tokens(&d.seg, &marks, tail.as_ref());
+            let positions = body_positions(&d.seg, &marks, tail.as_ref());
+            let toks: Vec<u64> = positions.iter().map(|&p| d.seg.tokens[p as usize]).collect();
             let sh = shingles(&toks, cfg.shingle_words);
             let sig = minhash::signature(&sh, cfg.permutations);
             let end = tail
@@ -200,6 +204,7 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
                 tail,
                 end,
                 words: toks.len(),
+                positions: if cfg.passages { positions } else { Vec::new() },
                 shingles: sh,
                 sig,
             }
@@ -256,6 +261,7 @@ pub fn timer() -> Instant {
 }
 
 mod assemble;
+mod passages;
 mod relate;
 
 pub use assemble::{clusters, removals, report, Cluster};
@@ -290,13 +296,20 @@ pub fn scan(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
         let corpus = load(paths, cfg, progress)?;
         let bodies = bodies(&corpus, cfg, progress);
         let groups = exact_groups(&bodies);
-        let edges = document_edges(&bodies, &groups, cfg, progress);
+        let mut edges = document_edges(&bodies, &groups, cfg, progress);
+        let mut tail_copies = Vec::new();
+        if cfg.passages {
+            let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress);
+            edges = passages::combine(edges, found.edges);
+            tail_copies = found.tail_copies;
+        }
         let clusters = clusters(&corpus, &bodies, &edges);
         let report = report(
             &corpus,
             &bodies,
             &edges,
             &clusters,
+            &tail_copies,
             cfg,
             start.elapsed().as_secs_f64(),
         );

@@ -1,0 +1,298 @@
+//! Aligning two token sequences into shared passages.
+//!
+//! Two complementary matchers, whose results are merged:
+//!
+//! * **Seed chains** for reuse that keeps word order (quotes, wire
+//!   paragraphs, light edits, reordered phrases): every word 3-gram found
+//!   in both is a seed; seeds close in both documents chain into runs,
+//!   runs close in both merge, and what has `min_words` matched words is a
+//!   passage.
+//! * **Bags of words** for reuse whose words were shuffled or swapped for
+//!   synonyms: a region of `a` whose words nearly all occur in `b` is
+//!   matched to the window of `b` holding most of its rare words, and
+//!   kept when the two regions' word multisets mostly coincide.
+
+use ahash::AHashMap;
+
+use crate::config::PassageConfig;
+
+/// A shared passage as token ranges `[start, end)` of the two sequences.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Match {
+    /// Range in `a`.
+    pub a: [u32; 2],
+    /// Range in `b`.
+    pub b: [u32; 2],
+    /// Words of `a` matched.
+    pub matched: u32,
+}
+
+impl Match {
+    fn gap_to(&self, o: &Match) -> (u32, u32) {
+        let d = |x: [u32; 2], y: [u32; 2]| {
+            if x[1] < y[0] {
+                y[0] - x[1]
+            } else {
+                x[0].saturating_sub(y[1])
+            }
+        };
+        (d(self.a, o.a), d(self.b, o.b))
+    }
+
+    fn absorb(&mut self, o: &Match) {
+        let overlap = self.a[1].min(o.a[1]).saturating_sub(self.a[0].max(o.a[0]));
+        self.matched = self.matched + o.matched - overlap.min(o.matched).min(self.matched);
+        self.a = [self.a[0].min(o.a[0]), self.a[1].max(o.a[1])];
+        self.b = [self.b[0].min(o.b[0]), self.b[1].max(o.b[1])];
+    }
+
+    fn len_a(&self) -> u32 {
+        self.a[1] - self.a[0]
+    }
+}
+
+/// Seeds occurring more often than this in `b` are ignored.
+const MAX_SEED_REPEATS: usize = 4;
+const N: usize = 3;
+
+/// Shared passages of `a` and `b`.
+pub fn align(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
+    let mut found = chains(a, b, cfg);
+    found.extend(bags(a, b, cfg));
+    let merged = merge(found, cfg.gap as u32);
+    merged
+        .into_iter()
+        .filter(|m| m.matched as usize >= cfg.min_words)
+        .collect()
+}
+
+fn chains(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
+    let ga = super::grams(a, N);
+    let gb = super::grams(b, N);
+    let mut at: AHashMap<u64, Vec<u32>> = AHashMap::with_capacity(gb.len());
+    for (j, g) in gb.iter().enumerate() {
+        at.entry(*g).or_default().push(j as u32);
+    }
+    let gap = cfg.gap as u32;
+    let mut open: Vec<Match> = Vec::new();
+    let mut done: Vec<Match> = Vec::new();
+    for (i, g) in ga.iter().enumerate() {
+        let Some(js) = at.get(g).filter(|js| js.len() <= MAX_SEED_REPEATS) else {
+            continue;
+        };
+        let i = i as u32;
+        let mut k = 0;
+        while k < open.len() {
+            if open[k].a[1] + gap < i {
+                done.push(open.swap_remove(k));
+            } else {
+                k += 1;
+            }
+        }
+        for &j in js {
+            let seed = Match { a: [i, i + N as u32], b: [j, j + N as u32], matched: N as u32 };
+            let best = open
+                .iter_mut()
+                .filter(|c| c.b[0] <= j + gap && j <= c.b[1] + gap)
+                .min_by_key(|c| j.abs_diff(c.b[1]));
+            match best {
+                Some(c) => {
+                    let new = (i + N as u32).saturating_sub(c.a[1].max(i)).min(N as u32);
+                    c.matched += new;
+                    c.a[1] = c.a[1].max(i + N as u32);
+                    c.b = [c.b[0].min(j), c.b[1].max(j + N as u32)];
+                }
+                None => open.push(seed),
+            }
+        }
+    }
+    done.extend(open);
+    done
+}
+
+/// Merges matches close in both documents (for reordered phrases, a
+/// jump in `b` up to half the passage's length is allowed), until none
+/// merge.
+fn merge(mut ms: Vec<Match>, gap: u32) -> Vec<Match> {
+    loop {
+        ms.sort_by_key(|m| (m.a[0], m.b[0]));
+        let mut out: Vec<Match> = Vec::with_capacity(ms.len());
+        let mut changed = false;
+        for m in ms {
+            let hit = out.iter_mut().rev().take(8).find(|o| {
+                let (da, db) = o.gap_to(&m);
+                da <= gap && db <= gap + o.len_a().max(m.len_a()) / 2
+            });
+            match hit {
+                Some(o) => {
+                    o.absorb(&m);
+                    changed = true;
+                }
+                None => out.push(m),
+            }
+        }
+        if !changed {
+            return out;
+        }
+        ms = out;
+    }
+}
+
+fn bags(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
+    let w = cfg.bag_min_words;
+    if a.len() < w || b.len() < w {
+        return Vec::new();
+    }
+    let mut count_b: AHashMap<u64, u32> = AHashMap::with_capacity(b.len());
+    for t in b {
+        *count_b.entry(*t).or_default() += 1;
+    }
+    let hit: Vec<bool> = a.iter().map(|t| count_b.contains_key(t)).collect();
+    let need = (cfg.bag_density * w as f64).ceil() as usize;
+    let mut hot = vec![false; a.len()];
+    let mut inside = hit[..w].iter().filter(|&&h| h).count();
+    for s in 0..=a.len() - w {
+        if s > 0 {
+            inside = inside + usize::from(hit[s + w - 1]) - usize::from(hit[s - 1]);
+        }
+        if inside >= need {
+            hot[s..s + w].iter_mut().for_each(|x| *x = true);
+        }
+    }
+    let mut out = Vec::new();
+    let mut s = 0;
+    while s < a.len() {
+        if !hot[s] {
+            s += 1;
+            continue;
+        }
+        let mut e = s;
+        while e < a.len() && hot[e] {
+            e += 1;
+        }
+        // Trim the region to its first and last word found in b.
+        let first = (s..e).find(|&i| hit[i]).unwrap_or(s);
+        let last = (s..e).rev().find(|&i| hit[i]).map_or(e, |i| i + 1);
+        if let Some(m) = counterpart(a, b, first, last, &count_b, cfg) {
+            out.push(m);
+        }
+        s = e;
+    }
+    out
+}
+
+/// The window of `b` matching region `a[s..e]` as a bag of words.
+fn counterpart(
+    a: &[u64],
+    b: &[u64],
+    s: usize,
+    e: usize,
+    count_b: &AHashMap<u64, u32>,
+    cfg: &PassageConfig,
+) -> Option<Match> {
+    let len = e - s;
+    let mut in_region: AHashMap<u64, u32> = AHashMap::with_capacity(len);
+    for t in &a[s..e] {
+        *in_region.entry(*t).or_default() += 1;
+    }
+    // Positions in b of the region's words that are rare in b.
+    let pos: Vec<usize> = b
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| in_region.contains_key(t) && count_b.get(t).is_some_and(|&c| c <= 2))
+        .map(|(j, _)| j)
+        .collect();
+    if pos.is_empty() {
+        return None;
+    }
+    let span = len + len / 4;
+    let (mut best, mut lo) = ((0usize, 0usize, 0usize), 0usize);
+    for hi in 0..pos.len() {
+        while pos[hi] - pos[lo] > span {
+            lo += 1;
+        }
+        if hi + 1 - lo > best.0 {
+            best = (hi + 1 - lo, pos[lo], pos[hi] + 1);
+        }
+    }
+    let (b0, b1) = (best.1, best.2);
+    let mut shared = 0u32;
+    let mut left = in_region;
+    for t in &b[b0..b1] {
+        if let Some(c) = left.get_mut(t).filter(|c| **c > 0) {
+            *c -= 1;
+            shared += 1;
+        }
+    }
+    let overlap = f64::from(shared) / len.max(b1 - b0) as f64;
+    (overlap >= cfg.bag_min_overlap && len >= cfg.bag_min_words).then_some(Match {
+        a: [s as u32, e as u32],
+        b: [b0 as u32, b1 as u32],
+        matched: shared,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash;
+
+    fn toks(s: &str) -> Vec<u64> {
+        s.split_whitespace().map(hash::token).collect()
+    }
+
+    fn filler(tag: &str, n: usize) -> String {
+        (0..n).map(|i| format!("{tag}{i}")).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn verbatim_run_with_an_edit_is_one_passage() {
+        let quote = filler("q", 12) + " changed " + &filler("r", 8);
+        let quote2 = filler("q", 12) + " altered " + &filler("r", 8);
+        let a = toks(&format!("{} {quote} {}", filler("a", 40), filler("b", 30)));
+        let b = toks(&format!("{} {quote2} {}", filler("c", 25), filler("d", 50)));
+        let got = align(&a, &b, &PassageConfig::default());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].a, [40, 61]);
+        assert_eq!(got[0].b, [25, 46]);
+        assert_eq!(got[0].matched, 20);
+    }
+
+    #[test]
+    fn short_formula_is_not_a_passage() {
+        let formula = filler("f", 10);
+        let a = toks(&format!("{} {formula} {}", filler("a", 40), filler("b", 30)));
+        let b = toks(&format!("{} {formula} {}", filler("c", 40), filler("d", 30)));
+        assert!(align(&a, &b, &PassageConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn shuffled_words_match_as_a_bag() {
+        let words: Vec<String> = (0..80).map(|i| format!("w{i}")).collect();
+        let mut shuffled = words.clone();
+        // A fixed permutation that moves words far.
+        shuffled.sort_by_key(|w| {
+            let n: u64 = w[1..].parse().unwrap_or(0);
+            hash::mix(n, 3)
+        });
+        let a = toks(&format!("{} {} {}", filler("a", 50), shuffled.join(" "), filler("b", 20)));
+        let b = toks(&format!("{} {} {}", filler("c", 10), words.join(" "), filler("d", 60)));
+        let got = align(&a, &b, &PassageConfig::default());
+        assert_eq!(got.len(), 1, "{got:?}");
+        let m = got[0];
+        assert!(m.a[0] >= 45 && m.a[0] <= 50 && m.a[1] >= 128 && m.a[1] <= 132, "{m:?}");
+        assert!(m.b[0] >= 10 && m.b[1] <= 92, "{m:?}");
+    }
+
+    #[test]
+    fn reordered_phrases_stay_one_passage() {
+        let phrases: Vec<String> = (0..6).map(|p| filler(&format!("p{p}x"), 8)).collect();
+        let order = [3, 0, 5, 1, 4, 2];
+        let a_text = order.iter().map(|&i| phrases[i].clone()).collect::<Vec<_>>().join(" ");
+        let a = toks(&format!("{} {a_text} {}", filler("a", 30), filler("b", 30)));
+        let b = toks(&format!("{} {} {}", filler("c", 30), phrases.join(" "), filler("d", 30)));
+        let got = align(&a, &b, &PassageConfig::default());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].a, [30, 78]);
+    }
+}
