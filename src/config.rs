@@ -88,6 +88,9 @@ pub struct Config {
     pub label_lines: Vec<String>,
     /// Passage-level settings.
     pub passage: PassageConfig,
+    /// Share of both bodies that shared passages must cover for the pair
+    /// to join a `story` cluster. Default `0.1`.
+    pub story_min_coverage: f64,
     /// Worker threads; `0` uses all cores. Default `0`.
     pub threads: usize,
 }
@@ -98,10 +101,10 @@ pub struct PassageConfig {
     /// Words per anchor n-gram. Default `3`.
     pub anchor_words: usize,
     /// Anchors in more documents than this are formulaic, not evidence
-    /// of reuse. Default `50`.
+    /// of reuse. Default `20`.
     pub anchor_max_docs: usize,
     /// Distinct shared anchors that make two documents a candidate pair.
-    /// Default `3`.
+    /// Default `5`.
     pub min_shared_anchors: usize,
     /// Words in at most this many documents count as rare. Default `20`.
     pub word_max_docs: usize,
@@ -130,8 +133,8 @@ impl Default for PassageConfig {
     fn default() -> Self {
         PassageConfig {
             anchor_words: 3,
-            anchor_max_docs: 50,
-            min_shared_anchors: 3,
+            anchor_max_docs: 20,
+            min_shared_anchors: 5,
             word_max_docs: 20,
             min_shared_words: 12,
             gap: 8,
@@ -212,6 +215,7 @@ impl Default for Config {
                 .map(|s| (*s).to_string())
                 .collect(),
             passage: PassageConfig::default(),
+            story_min_coverage: 0.1,
             threads: 0,
         }
     }

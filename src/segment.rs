@@ -55,7 +55,8 @@ impl Line {
 pub struct Segmented {
     /// Hash of every normalized token, in order.
     pub tokens: Vec<u64>,
-    /// Byte span of every token in the original text.
+    /// Byte span of every token in the original text (kept only when
+    /// [`Markers::with_spans`] asks for them: the passage level needs them).
     pub spans: Vec<[u32; 2]>,
     /// Every line holding at least one token.
     pub lines: Vec<Line>,
@@ -69,6 +70,8 @@ pub struct Markers {
     /// Token hashes of each label.
     labels: Vec<Vec<u64>>,
     normalize: NormalizeConfig,
+    /// Keep token spans.
+    pub with_spans: bool,
 }
 
 fn hashed(norm: &mut Normalizer, s: &str) -> Vec<u64> {
@@ -95,6 +98,7 @@ impl Markers {
                 .filter(|h| !h.is_empty())
                 .collect(),
             normalize: cfg.normalize,
+            with_spans: cfg.passages,
         }
     }
 
@@ -121,7 +125,9 @@ pub fn segment(text: &str, norm: &mut Normalizer, markers: &Markers) -> Segmente
         ends.clear();
         norm.tokens(raw, pos, |t| {
             out.tokens.push(hash::token(t.norm));
-            out.spans.push([t.start as u32, t.end as u32]);
+            if markers.with_spans {
+                out.spans.push([t.start as u32, t.end as u32]);
+            }
             ends.push(t.end);
         });
         if out.tokens.len() > tok_start {

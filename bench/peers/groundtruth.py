@@ -7,7 +7,7 @@ shingle -- an inverted index walked by sparse matrix product, with no hashing
 and no sampling. Pairs sharing nothing have Jaccard 0 and cannot be near
 duplicates.
 
-Usage: groundtruth.py SAMPLE.jsonl OUT.jsonl [--min 0.5]
+Usage: groundtruth.py SAMPLE.jsonl OUT.jsonl [--min 0.5] [--normalize]
 Writes {"a", "b", "jaccard", "inter", "size_a", "size_b"} for pairs with
 exact Jaccard >= --min, a < b, sorted by (a, b).
 """
@@ -22,11 +22,11 @@ import scipy.sparse as sp
 import common
 
 
-def shingle_sets(path):
+def shingle_sets(path, normalize=False):
     ids, sets = [], []
     for doc_id, text in common.read_docs(path):
         ids.append(doc_id)
-        sets.append(common.shingles(text))
+        sets.append(common.shingles(text, normalize=normalize))
     return ids, sets
 
 
@@ -64,8 +64,11 @@ def main():
     ap.add_argument("input")
     ap.add_argument("output")
     ap.add_argument("--min", type=float, default=common.THRESHOLD)
+    ap.add_argument("--normalize", action="store_true",
+                    help="Arabic normalization (common.normalize_arabic) before tokenizing: "
+                         "a secondary ground truth closer to what neardup compares")
     args = ap.parse_args()
-    ids, sets = shingle_sets(args.input)
+    ids, sets = shingle_sets(args.input, args.normalize)
     if len(set(ids)) != len(ids):
         sys.exit("groundtruth: duplicate ids in %s" % args.input)
     pairs, nvocab = exact_pairs(ids, sets, args.min)
@@ -73,9 +76,9 @@ def main():
         for rec in pairs:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     empty = sum(1 for s in sets if not s)
-    print("groundtruth: %d docs (%d without words), %d distinct shingles, "
+    print("groundtruth%s: %d docs (%d without words), %d distinct shingles, "
           "%d pairs with exact J >= %.2f (%d with J >= 0.6)"
-          % (len(ids), empty, nvocab, len(pairs), args.min,
+          % (" (normalized)" if args.normalize else "", len(ids), empty, nvocab, len(pairs), args.min,
              sum(1 for p in pairs if p["jaccard"] >= 0.6)), file=sys.stderr)
 
 

@@ -14,6 +14,15 @@ import common
 KEEP = {"duplicate", "near_duplicate"}
 
 
+def describe(params):
+    try:
+        return ("b=%d r=%d, %d permutations, %d-word shingles, Arabic normalization%s"
+                % (params["bands"], params["rows"], params["permutations"],
+                   params["shingle_words"], "" if params.get("ta_marbuta", True) else " (ة kept)"))
+    except (KeyError, TypeError):
+        return json.dumps(params, ensure_ascii=False, sort_keys=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("report")
@@ -36,7 +45,7 @@ def main():
     tool = rep.get("tool", {})
     stats = {"tool": "neardup", "version": tool.get("version", "?"), "pairs": n,
              "relations": relations, "documents": rep.get("stats", {}).get("documents"),
-             "params": json.dumps(rep.get("params", {}), ensure_ascii=False, sort_keys=True)}
+             "params": describe(rep.get("params", {}))}
     if args.stats:
         with open(args.stats, "w", encoding="utf-8") as fh:
             json.dump(stats, fh, indent=1)

@@ -18,7 +18,7 @@
 set -euo pipefail
 export PYTHONDONTWRITEBYTECODE=1
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 SAMPLE_ONLY=0
 for arg in "$@"; do
@@ -88,12 +88,19 @@ if [[ ! -s "$CORPUS" ]]; then
 fi
 SAMPLE="$OUT/sample/sample.jsonl"
 GT="$OUT/sample/groundtruth.jsonl"
+GT_NORM="$OUT/sample/groundtruth.normalized.jsonl"
 if [[ ! -s "$SAMPLE" || "$CORPUS" -nt "$SAMPLE" ]]; then
   "$PY" "$HERE/prepare.py" sample "$CORPUS" "$SAMPLE" --mode "$SAMPLE_MODE" --n "$SAMPLE_N"
 fi
-if [[ ! -s "$GT" || "$SAMPLE" -nt "$GT" || "$HERE/groundtruth.py" -nt "$GT" ]]; then
+if [[ ! -s "$GT" || "$SAMPLE" -nt "$GT" || "$HERE/groundtruth.py" -nt "$GT" \
+      || "$HERE/common.py" -nt "$GT" ]]; then
   log "exact Jaccard ground truth on the sample"
   "$PY" "$HERE/groundtruth.py" "$SAMPLE" "$GT"
+fi
+if [[ ! -s "$GT_NORM" || "$SAMPLE" -nt "$GT_NORM" || "$HERE/groundtruth.py" -nt "$GT_NORM" \
+      || "$HERE/common.py" -nt "$GT_NORM" ]]; then
+  log "secondary ground truth: same, after Arabic normalization"
+  "$PY" "$HERE/groundtruth.py" --normalize "$SAMPLE" "$GT_NORM"
 fi
 
 # --- 3./4. timed runs -----------------------------------------------------------

@@ -12,7 +12,7 @@
 //!   matched to the window of `b` holding most of its rare words, and
 //!   kept when the two regions' word multisets mostly coincide.
 
-use ahash::AHashMap;
+use ahash::{AHashMap, AHashSet};
 
 use crate::config::PassageConfig;
 
@@ -53,11 +53,10 @@ impl Match {
 
 /// Seeds occurring more often than this in `b` are ignored.
 const MAX_SEED_REPEATS: usize = 4;
-const N: usize = 3;
 
-/// Shared passages of `a` and `b`.
-pub fn align(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
-    let mut found = chains(a, b, cfg);
+/// Shared passages of `a` and `b`; anchors in `common` are no seeds.
+pub fn align(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
+    let mut found = chains(a, b, common, cfg);
     found.extend(bags(a, b, cfg));
     let merged = merge(found, cfg.gap as u32);
     merged
@@ -66,9 +65,10 @@ pub fn align(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
         .collect()
 }
 
-fn chains(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
-    let ga = super::grams(a, N);
-    let gb = super::grams(b, N);
+fn chains(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
+    let ga = super::grams(a, cfg.anchor_words);
+    let gb = super::grams(b, cfg.anchor_words);
+    let n = cfg.anchor_words as u32;
     let mut at: AHashMap<u64, Vec<u32>> = AHashMap::with_capacity(gb.len());
     for (j, g) in gb.iter().enumerate() {
         at.entry(*g).or_default().push(j as u32);
@@ -80,6 +80,9 @@ fn chains(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
         let Some(js) = at.get(g).filter(|js| js.len() <= MAX_SEED_REPEATS) else {
             continue;
         };
+        if common.contains(g) {
+            continue;
+        }
         let i = i as u32;
         let mut k = 0;
         while k < open.len() {
@@ -90,17 +93,17 @@ fn chains(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
             }
         }
         for &j in js {
-            let seed = Match { a: [i, i + N as u32], b: [j, j + N as u32], matched: N as u32 };
+            let seed = Match { a: [i, i + n], b: [j, j + n], matched: n };
             let best = open
                 .iter_mut()
                 .filter(|c| c.b[0] <= j + gap && j <= c.b[1] + gap)
                 .min_by_key(|c| j.abs_diff(c.b[1]));
             match best {
                 Some(c) => {
-                    let new = (i + N as u32).saturating_sub(c.a[1].max(i)).min(N as u32);
+                    let new = (i + n).saturating_sub(c.a[1].max(i)).min(n);
                     c.matched += new;
-                    c.a[1] = c.a[1].max(i + N as u32);
-                    c.b = [c.b[0].min(j), c.b[1].max(j + N as u32)];
+                    c.a[1] = c.a[1].max(i + n);
+                    c.b = [c.b[0].min(j), c.b[1].max(j + n)];
                 }
                 None => open.push(seed),
             }
@@ -251,7 +254,7 @@ mod tests {
         let quote2 = filler("q", 12) + " altered " + &filler("r", 8);
         let a = toks(&format!("{} {quote} {}", filler("a", 40), filler("b", 30)));
         let b = toks(&format!("{} {quote2} {}", filler("c", 25), filler("d", 50)));
-        let got = align(&a, &b, &PassageConfig::default());
+        let got = align(&a, &b, &AHashSet::new(), &PassageConfig::default());
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].a, [40, 61]);
         assert_eq!(got[0].b, [25, 46]);
@@ -263,7 +266,7 @@ mod tests {
         let formula = filler("f", 10);
         let a = toks(&format!("{} {formula} {}", filler("a", 40), filler("b", 30)));
         let b = toks(&format!("{} {formula} {}", filler("c", 40), filler("d", 30)));
-        assert!(align(&a, &b, &PassageConfig::default()).is_empty());
+        assert!(align(&a, &b, &AHashSet::new(), &PassageConfig::default()).is_empty());
     }
 
     #[test]
@@ -277,7 +280,7 @@ mod tests {
         });
         let a = toks(&format!("{} {} {}", filler("a", 50), shuffled.join(" "), filler("b", 20)));
         let b = toks(&format!("{} {} {}", filler("c", 10), words.join(" "), filler("d", 60)));
-        let got = align(&a, &b, &PassageConfig::default());
+        let got = align(&a, &b, &AHashSet::new(), &PassageConfig::default());
         assert_eq!(got.len(), 1, "{got:?}");
         let m = got[0];
         assert!(m.a[0] >= 45 && m.a[0] <= 50 && m.a[1] >= 128 && m.a[1] <= 132, "{m:?}");
@@ -291,7 +294,7 @@ mod tests {
         let a_text = order.iter().map(|&i| phrases[i].clone()).collect::<Vec<_>>().join(" ");
         let a = toks(&format!("{} {a_text} {}", filler("a", 30), filler("b", 30)));
         let b = toks(&format!("{} {} {}", filler("c", 30), phrases.join(" "), filler("d", 30)));
-        let got = align(&a, &b, &PassageConfig::default());
+        let got = align(&a, &b, &AHashSet::new(), &PassageConfig::default());
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].a, [30, 78]);
     }

@@ -9,6 +9,7 @@
 
 pub mod align;
 
+use ahash::AHashSet;
 use rayon::prelude::*;
 
 use crate::config::PassageConfig;
@@ -21,41 +22,59 @@ pub fn grams(tokens: &[u64], n: usize) -> Vec<u64> {
     if tokens.len() < n {
         return Vec::new();
     }
-    tokens
-        .windows(n)
-        .map(|w| hash::seq(w, hash::SHINGLE_SEED ^ n as u64))
-        .collect()
+    tokens.windows(n).map(|w| hash::seq(w, ANCHOR_SEED ^ n as u64)).collect()
 }
+
+/// Seed of anchor n-gram hashes.
+const ANCHOR_SEED: u64 = hash::SHINGLE_SEED.rotate_left(17);
 
 /// Pairs `(i, j)`, `i < j`, of items sharing at least `min_shared`
 /// distinct keys, where only keys held by 2 to `max_docs` items count.
 /// `keys[i]` is item `i`'s sorted, de-duplicated key set. Returns the
 /// pairs with their number of shared keys, sorted.
-pub fn co_occurring(keys: &[Vec<u64>], max_docs: usize, min_shared: usize) -> Vec<(u32, u32, u32)> {
-    let mut postings: Vec<(u64, u32)> = keys
-        .iter()
-        .enumerate()
-        .flat_map(|(i, k)| k.iter().map(move |&h| (h, i as u32)))
-        .collect();
+pub fn co_occurring(keys: Vec<Vec<u64>>, max_docs: usize, min_shared: usize) -> Vec<(u32, u32, u32)> {
+    assert!(keys.len() < 1 << ITEM_BITS, "at most 2^24 items");
+    // Each posting packs the key's top 40 bits with the item index: a
+    // rare 40-bit collision only proposes a pair that alignment rejects.
+    // Filled in place with exact capacities: a parallel collect would
+    // hold two copies at its peak.
+    let mut postings: Vec<u64> = Vec::with_capacity(keys.iter().map(Vec::len).sum());
+    for (i, k) in keys.into_iter().enumerate() {
+        postings.extend(k.into_iter().map(|h| (h & !ITEM_MASK) | i as u64));
+    }
     postings.par_sort_unstable();
-    let runs: Vec<&[(u64, u32)]> = postings
-        .chunk_by(|x, y| x.0 == y.0)
-        .filter(|r| r.len() >= 2 && r.len() <= max_docs)
-        .collect();
-    let mut pairs: Vec<u64> = runs
-        .par_iter()
-        .flat_map_iter(|run| {
-            (0..run.len()).flat_map(move |i| {
-                (i + 1..run.len()).map(move |j| (u64::from(run[i].1) << 32) | u64::from(run[j].1))
-            })
-        })
-        .collect();
+    postings.dedup();
+    let runs = || {
+        postings
+            .chunk_by(|x, y| x & !ITEM_MASK == y & !ITEM_MASK)
+            .filter(|r| r.len() >= 2 && r.len() <= max_docs)
+    };
+    let mut pairs: Vec<u64> = Vec::with_capacity(runs().map(|r| r.len() * (r.len() - 1) / 2).sum());
+    for run in runs() {
+        for i in 0..run.len() {
+            for j in i + 1..run.len() {
+                pairs.push(((run[i] & ITEM_MASK) << 32) | (run[j] & ITEM_MASK));
+            }
+        }
+    }
+    drop(postings);
     pairs.par_sort_unstable();
     pairs
         .chunk_by(|x, y| x == y)
         .filter(|r| r.len() >= min_shared)
         .map(|r| ((r[0] >> 32) as u32, r[0] as u32, r.len() as u32))
         .collect()
+}
+
+const ITEM_BITS: u32 = 24;
+const ITEM_MASK: u64 = (1 << ITEM_BITS) - 1;
+
+/// Keys held by more than `max_docs` of the items (formulas and
+/// boilerplate-like phrases), sorted.
+pub fn common(keys: &[Vec<u64>], max_docs: usize) -> Vec<u64> {
+    let mut all: Vec<u64> = keys.par_iter().flat_map_iter(|k| k.iter().copied()).collect();
+    all.par_sort_unstable();
+    all.chunk_by(|x, y| x == y).filter(|r| r.len() > max_docs).map(|r| r[0]).collect()
 }
 
 /// Sorted, de-duplicated copy.
@@ -65,23 +84,50 @@ pub fn set(mut v: Vec<u64>) -> Vec<u64> {
     v
 }
 
-/// Candidate pairs of documents for alignment, from their body tokens.
-pub fn candidates(bodies: &[Vec<u64>], cfg: &PassageConfig) -> Vec<(u32, u32)> {
-    let anchors: Vec<Vec<u64>> = bodies.par_iter().map(|b| set(grams(b, cfg.anchor_words))).collect();
-    let mut out: Vec<(u32, u32)> = co_occurring(&anchors, cfg.anchor_max_docs, cfg.min_shared_anchors)
-        .into_iter()
-        .map(|(a, b, _)| (a, b))
-        .collect();
-    drop(anchors);
-    let words: Vec<Vec<u64>> = bodies.par_iter().map(|b| set(b.clone())).collect();
-    out.extend(
-        co_occurring(&words, cfg.word_max_docs, cfg.min_shared_words)
+/// Candidates of the passage level.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    /// Body pairs to align, sorted.
+    pub pairs: Vec<(u32, u32)>,
+    /// Anchors too common to count as evidence of reuse.
+    pub common: AHashSet<u64>,
+    /// Pairs `(x, t, shared)` where `t` indexes `tails` and `x` is a body
+    /// (`x < bodies.len()`) or another tail (`x - bodies.len()`).
+    pub tail_pairs: Vec<(u32, u32, u32)>,
+    /// Anchor sets of the tails.
+    pub tail_anchors: Vec<Vec<u64>>,
+}
+
+/// Candidate pairs of documents for alignment, from their body tokens
+/// (and appended tails, whose copies are looked for at the same time).
+pub fn candidates(
+    n: usize,
+    body: &(dyn Fn(usize) -> Vec<u64> + Sync),
+    tails: &[&[u64]],
+    cfg: &PassageConfig,
+) -> Candidates {
+    let mut anchors: Vec<Vec<u64>> = (0..n).into_par_iter().map(|i| set(grams(&body(i), cfg.anchor_words))).collect();
+    let common: AHashSet<u64> = common(&anchors, cfg.anchor_max_docs).into_iter().collect();
+    let tail_anchors: Vec<Vec<u64>> = tails.iter().map(|t| set(grams(t, cfg.anchor_words))).collect();
+    anchors.extend(tail_anchors.iter().cloned());
+    let mut pairs = Vec::new();
+    let mut tail_pairs = Vec::new();
+    for (a, b, k) in co_occurring(anchors, cfg.anchor_max_docs, cfg.min_shared_anchors) {
+        if (b as usize) < n {
+            pairs.push((a, b));
+        } else {
+            tail_pairs.push((a, b - n as u32, k));
+        }
+    }
+    let words: Vec<Vec<u64>> = (0..n).into_par_iter().map(|i| set(body(i))).collect();
+    pairs.extend(
+        co_occurring(words, cfg.word_max_docs, cfg.min_shared_words)
             .into_iter()
             .map(|(a, b, _)| (a, b)),
     );
-    out.par_sort_unstable();
-    out.dedup();
-    out
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    Candidates { pairs, common, tail_pairs, tail_anchors }
 }
 
 #[cfg(test)]
@@ -92,9 +138,9 @@ mod tests {
     fn co_occurrence_counts_shared_keys() {
         let keys = vec![vec![1, 2, 3, 9], vec![2, 3, 4, 9], vec![3, 4, 5, 9], vec![7]];
         // 9 is in 3 items: with max_docs 2 it does not count.
-        let got = co_occurring(&keys, 2, 1);
+        let got = co_occurring(keys.clone(), 2, 1);
         assert_eq!(got, vec![(0, 1, 1), (1, 2, 1)]);
-        let got = co_occurring(&keys, 3, 2);
+        let got = co_occurring(keys, 3, 2);
         assert_eq!(got, vec![(0, 1, 3), (0, 2, 2), (1, 2, 3)]);
     }
 }

@@ -26,10 +26,22 @@ pub struct Cluster {
     pub members: Vec<u32>,
 }
 
+/// Whether a shared-passages edge is strong enough to join a story: its
+/// passages cover at least `min` of both bodies. A long digest that
+/// quotes one paragraph of many stories would otherwise chain them all
+/// into one.
+fn tells_same_story(e: &Edge, bodies: &[Body], min: f64) -> bool {
+    let cover = |words: u32, doc: u32| f64::from(words) / bodies[doc as usize].words.max(1) as f64;
+    let wa: u32 = e.passages.iter().map(|p| p.words).sum();
+    let wb: u32 = e.passages.iter().map(|p| p.words_b).sum();
+    cover(wa, e.a) >= min && cover(wb, e.b) >= min
+}
+
 /// Duplicate clusters (through duplicate, near_duplicate, contains) and
-/// story clusters (also through shared_passages). The representative is
-/// the member with the longest body in words, then the smallest id.
-pub fn clusters(corpus: &Corpus, bodies: &[Body], edges: &[Edge]) -> Vec<Cluster> {
+/// story clusters (also through shared passages that cover at least
+/// `story_min_coverage` of both bodies). The representative is the member
+/// with the longest body in words, then the smallest id.
+pub fn clusters(corpus: &Corpus, bodies: &[Body], edges: &[Edge], cfg: &Config) -> Vec<Cluster> {
     let n = corpus.docs.len();
     let mut out = Vec::new();
     for kind in [ClusterKind::Duplicate, ClusterKind::Story] {
@@ -37,7 +49,11 @@ pub fn clusters(corpus: &Corpus, bodies: &[Body], edges: &[Edge]) -> Vec<Cluster
         for e in edges {
             let joins = match kind {
                 ClusterKind::Duplicate => e.relation.joins_duplicates(),
-                ClusterKind::Story => e.relation != Relation::TailCopy,
+                ClusterKind::Story => {
+                    e.relation.joins_duplicates()
+                        || (e.relation == Relation::SharedPassages
+                            && tells_same_story(e, bodies, cfg.story_min_coverage))
+                }
             };
             if joins {
                 uf.union(e.a, e.b);
@@ -111,7 +127,7 @@ fn pair_out(corpus: &Corpus, bodies: &[Body], e: &Edge) -> PairOut {
     }
     passages.sort_by_key(|p| (p.a, p.b));
     let contained = (e.relation == Relation::Contains).then(|| {
-        let small = if bodies[a as usize].shingles.len() <= bodies[b as usize].shingles.len() {
+        let small = if bodies[a as usize].shingle_count <= bodies[b as usize].shingle_count {
             a
         } else {
             b

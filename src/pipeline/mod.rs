@@ -160,8 +160,10 @@ pub struct Body {
     /// Indices into the document's tokens of the body's words (kept for
     /// the passage level only).
     pub positions: Vec<u32>,
-    /// Sorted shingle hashes of the body.
+    /// Sorted shingle hashes of the body (freed after the document level).
     pub shingles: Vec<u64>,
+    /// Number of shingles of the body.
+    pub shingle_count: usize,
     /// MinHash signature of the body.
     pub sig: Vec<u64>,
 }
@@ -205,6 +207,7 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
                 end,
                 words: toks.len(),
                 positions: if cfg.passages { positions } else { Vec::new() },
+                shingle_count: sh.len(),
                 shingles: sh,
                 sig,
             }
@@ -296,14 +299,21 @@ pub fn scan(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
         let corpus = load(paths, cfg, progress)?;
         let bodies = bodies(&corpus, cfg, progress);
         let groups = exact_groups(&bodies);
+        let mut bodies = bodies;
         let mut edges = document_edges(&bodies, &groups, cfg, progress);
+        // Signatures and shingle sets have served; free them before the
+        // passage level, which recomputes the few scores it needs.
+        bodies.iter_mut().for_each(|b| {
+            b.sig = Vec::new();
+            b.shingles = Vec::new();
+        });
         let mut tail_copies = Vec::new();
         if cfg.passages {
             let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress);
             edges = passages::combine(edges, found.edges);
             tail_copies = found.tail_copies;
         }
-        let clusters = clusters(&corpus, &bodies, &edges);
+        let clusters = clusters(&corpus, &bodies, &edges, cfg);
         let report = report(
             &corpus,
             &bodies,

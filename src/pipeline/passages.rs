@@ -6,9 +6,9 @@ use rayon::prelude::*;
 use super::relate::{Edge, Passage};
 use super::{Body, Corpus};
 use crate::config::Config;
-use crate::passage::{self, align, co_occurring, grams, set};
+use crate::passage::{self, align, grams, set};
 use crate::progress::Progress;
-use crate::shingle::intersection;
+use crate::shingle::{intersection, shingles};
 use crate::verify::{self, Relation};
 
 /// What the passage level found.
@@ -20,13 +20,16 @@ pub struct Found {
     pub tail_copies: Vec<Option<u32>>,
 }
 
-fn body_tokens(corpus: &Corpus, bodies: &[Body]) -> Vec<Vec<u64>> {
-    corpus
-        .docs
-        .par_iter()
-        .zip(bodies)
-        .map(|(d, b)| b.positions.iter().map(|&p| d.seg.tokens[p as usize]).collect())
-        .collect()
+fn body_tokens(corpus: &Corpus, bodies: &[Body], i: usize) -> Vec<u64> {
+    let toks = &corpus.docs[i].seg.tokens;
+    bodies[i].positions.iter().map(|&p| toks[p as usize]).collect()
+}
+
+/// Exact body scores of a pair, from the body tokens.
+fn scores(body: &(dyn Fn(usize) -> Vec<u64> + Sync), cfg: &Config, a: u32, b: u32) -> verify::Scores {
+    let sa = shingles(&body(a as usize), cfg.shingle_words);
+    let sb = shingles(&body(b as usize), cfg.shingle_words);
+    verify::score(&sa, &sb)
 }
 
 /// Byte span of body tokens `[s, e)` of document `d`.
@@ -48,9 +51,19 @@ pub fn passage_edges(
     progress: &dyn Progress,
 ) -> Found {
     let pc = &cfg.passage;
-    let toks = body_tokens(corpus, bodies);
     progress.start("passage candidates", None);
-    let cands = passage::candidates(&toks, pc);
+    let hosts: Vec<u32> = (0..bodies.len() as u32).filter(|&i| bodies[i as usize].tail.is_some()).collect();
+    let tail_toks: Vec<&[u64]> = hosts
+        .iter()
+        .map(|&h| {
+            let d = &corpus.docs[h as usize];
+            let start = bodies[h as usize].tail.as_ref().map_or(0, |t| d.seg.lines[t.line].tok_start);
+            &d.seg.tokens[start as usize..]
+        })
+        .collect();
+    let body = |i: usize| body_tokens(corpus, bodies, i);
+    let passage::Candidates { pairs: cands, common, tail_pairs, tail_anchors } =
+        passage::candidates(bodies.len(), &body, &tail_toks, pc);
     progress.finish();
     let known = |a: u32, b: u32| doc_edges.binary_search_by_key(&(a, b), |e| (e.a, e.b)).is_ok();
     let todo: Vec<(u32, u32)> = cands.into_iter().filter(|&(a, b)| !known(a, b)).collect();
@@ -58,18 +71,19 @@ pub fn passage_edges(
     let mut edges: Vec<Edge> = todo
         .par_iter()
         .filter_map(|&(a, b)| {
-            let found = align(&toks[a as usize], &toks[b as usize], pc);
+            let found = align(&body(a as usize), &body(b as usize), &common, pc);
             progress.advance(1);
             if found.is_empty() {
                 return None;
             }
-            let s = verify::score(&bodies[a as usize].shingles, &bodies[b as usize].shingles);
+            let s = scores(&body, cfg, a, b);
             let passages = found
                 .iter()
                 .map(|m| Passage {
                     a: byte_span(corpus, bodies, a, m.a),
                     b: byte_span(corpus, bodies, b, m.b),
                     words: m.a[1] - m.a[0],
+                    words_b: m.b[1] - m.b[0],
                 })
                 .collect();
             Some(Edge {
@@ -83,69 +97,56 @@ pub fn passage_edges(
         })
         .collect();
     progress.finish();
-    let (tail_edges, tail_copies) = tails(corpus, bodies, &toks, cfg);
+    let (tail_edges, tail_copies) = tails(bodies, &hosts, &tail_anchors, &tail_pairs, &body, cfg);
     edges.extend(tail_edges);
     Found { edges, tail_copies }
 }
 
 /// Tail copies: a tail whose anchors are mostly in another body, or two
 /// tails that mostly share their anchors.
-fn tails(corpus: &Corpus, bodies: &[Body], toks: &[Vec<u64>], cfg: &Config) -> (Vec<Edge>, Vec<Option<u32>>) {
-    let pc = &cfg.passage;
-    let n = corpus.docs.len();
-    let hosts: Vec<u32> = (0..n as u32).filter(|&i| bodies[i as usize].tail.is_some()).collect();
-    let mut tail_copies = vec![None; n];
-    if hosts.is_empty() {
-        return (Vec::new(), tail_copies);
-    }
-    let mut keys: Vec<Vec<u64>> = toks.par_iter().map(|t| set(grams(t, pc.anchor_words))).collect();
-    keys.extend(hosts.iter().map(|&h| {
-        let d = &corpus.docs[h as usize];
-        let start = bodies[h as usize].tail.as_ref().map_or(0, |t| d.seg.lines[t.line].tok_start as usize);
-        set(grams(&d.seg.tokens[start..], pc.anchor_words))
-    }));
-    let pairs = co_occurring(&keys, pc.anchor_max_docs.max(2), pc.min_shared_anchors);
+fn tails(
+    bodies: &[Body],
+    hosts: &[u32],
+    tail_anchors: &[Vec<u64>],
+    tail_pairs: &[(u32, u32, u32)],
+    body: &(dyn Fn(usize) -> Vec<u64> + Sync),
+    cfg: &Config,
+) -> (Vec<Edge>, Vec<Option<u32>>) {
+    let n = bodies.len();
     let mut best: Vec<Option<(f64, u32)>> = vec![None; n];
     let mut edges = Vec::new();
-    for (x, y, _) in pairs {
-        let (x, y) = (x as usize, y as usize);
-        if y < n {
-            continue; // body–body: the shared-passage matcher's business
-        }
-        let ty = &keys[y];
-        let hy = hosts[y - n];
+    for &(x, t, _) in tail_pairs {
+        let (x, t) = (x as usize, t as usize);
+        let tail = &tail_anchors[t];
+        let host = hosts[t];
         let (other, share) = if x < n {
-            (x as u32, intersection(ty, &keys[x]) as f64 / ty.len().max(1) as f64)
+            let other = set(grams(&body(x), cfg.passage.anchor_words));
+            (x as u32, intersection(tail, &other) as f64 / tail.len().max(1) as f64)
         } else {
-            let tx = &keys[x];
-            (hosts[x - n], intersection(tx, ty) as f64 / tx.len().min(ty.len()).max(1) as f64)
+            let other_tail = &tail_anchors[x - n];
+            let smaller = tail.len().min(other_tail.len()).max(1);
+            (hosts[x - n], intersection(tail, other_tail) as f64 / smaller as f64)
         };
-        if other == hy || share < pc.tail_min_containment {
+        if other == host || share < cfg.passage.tail_min_containment {
             continue;
         }
         if x < n {
-            let slot = &mut best[hy as usize];
+            let slot = &mut best[host as usize];
             if slot.is_none_or(|(s, o)| share > s || (share == s && other < o)) {
                 *slot = Some((share, other));
             }
-        } else {
-            let slot = &mut best[other as usize];
-            let _ = slot;
         }
-        let s = verify::score(&bodies[hy as usize].shingles, &bodies[other as usize].shingles);
+        let s = scores(body, cfg, host, other);
         edges.push(Edge {
-            a: hy.min(other),
-            b: hy.max(other),
+            a: host.min(other),
+            b: host.max(other),
             relation: Relation::TailCopy,
             jaccard: s.jaccard,
             containment: s.containment,
             passages: Vec::new(),
         });
     }
-    for (i, b) in best.into_iter().enumerate() {
-        tail_copies[i] = b.map(|(_, o)| o);
-    }
-    (edges, tail_copies)
+    (edges, best.into_iter().map(|b| b.map(|(_, o)| o)).collect())
 }
 
 /// Merges edge lists, keeping each pair once with its strongest relation

@@ -18,6 +18,8 @@ pub struct Passage {
     pub b: [u32; 2],
     /// Words in the first document's span.
     pub words: u32,
+    /// Words in the second document's span.
+    pub words_b: u32,
 }
 
 /// A verified relation between documents `a < b` (indices).
