@@ -34,6 +34,7 @@ pub mod config;
 pub mod corpus;
 pub mod dedup;
 pub mod error;
+pub mod eval;
 pub mod hash;
 pub mod lsh;
 pub mod minhash;

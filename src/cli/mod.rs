@@ -54,6 +54,25 @@ enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Score a report against gold labels: pairs JSONL, clusters JSONL or
+    /// a PAN-style annotation folder (AraPlagDet).
+    Eval {
+        /// The report to score.
+        #[arg(long)]
+        report: PathBuf,
+        /// The gold labels.
+        #[arg(long)]
+        gold: PathBuf,
+        /// Only these report relations (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        relation: Vec<String>,
+        /// Cluster kind compared with clusters gold: duplicate or story.
+        #[arg(long, default_value = "duplicate")]
+        cluster_kind: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -152,6 +171,13 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             print_summary(&scan.report.summary())
         }
+        Command::Eval {
+            report,
+            gold,
+            relation,
+            cluster_kind,
+            json,
+        } => eval(&report, &gold, relation, &cluster_kind, json),
         Command::Dedup {
             common,
             out,
@@ -193,6 +219,19 @@ fn dispatch(cli: Cli) -> Result<()> {
                     .unwrap_or_default()
             ))
         }
+    }
+}
+
+fn eval(report: &Path, gold: &Path, relation: Vec<String>, kind: &str, json: bool) -> Result<()> {
+    let options = crate::eval::EvalOptions {
+        relations: relation,
+        cluster_kind: kind.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+    };
+    let result = crate::eval::run(report, gold, &options)?;
+    if json {
+        print_summary(&format!("{}\n", result.to_json()?))
+    } else {
+        print_summary(&result.render_text())
     }
 }
 
