@@ -165,7 +165,11 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Scan { common, report } => {
             let cfg = common.config();
-            let scan = pipeline::scan(&common.paths, &cfg, &Bars::new(common.quiet, common.timings))?;
+            let scan = pipeline::scan(
+                &common.paths,
+                &cfg,
+                &Bars::new(common.quiet, common.timings),
+            )?;
             if let Some(path) = &report {
                 write_file(path, scan.report.to_json().as_bytes())?;
             }

@@ -14,7 +14,7 @@ pub struct Bars {
     enabled: bool,
     bar: Mutex<Option<ProgressBar>>,
     timings: bool,
-    stage: Mutex<Option<(&'static str, Instant)>>,
+    stage: Mutex<Option<(&'static str, Option<u64>, Instant)>>,
 }
 
 impl Bars {
@@ -33,7 +33,7 @@ impl Bars {
 impl Progress for Bars {
     fn start(&self, stage: &'static str, total: Option<u64>) {
         if let Ok(mut slot) = self.stage.lock() {
-            *slot = Some((stage, Instant::now()));
+            *slot = Some((stage, total, Instant::now()));
         }
         if !self.enabled {
             return;
@@ -66,8 +66,9 @@ impl Progress for Bars {
 
     fn finish(&self) {
         if let Ok(mut slot) = self.stage.lock() {
-            if let (true, Some((stage, t))) = (self.timings, slot.take()) {
-                eprintln!("{stage:>12}: {:.3} s", t.elapsed().as_secs_f64());
+            if let (true, Some((stage, total, t))) = (self.timings, slot.take()) {
+                let n = total.map(|n| format!(" ({n})")).unwrap_or_default();
+                eprintln!("{stage:>12}: {:.3} s{n}", t.elapsed().as_secs_f64());
             }
         }
         if let Ok(mut slot) = self.bar.lock() {

@@ -26,7 +26,10 @@ pub struct Parsed {
 /// fallback of [`decode`] first, and `encoding` says so.
 pub fn parse_jsonl(bytes: &[u8], cfg: &InputConfig) -> Result<Parsed, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    match Fields(cfg).deserialize(&mut de).and_then(|p| de.end().map(|()| p)) {
+    match Fields(cfg)
+        .deserialize(&mut de)
+        .and_then(|p| de.end().map(|()| p))
+    {
         Ok(parsed) => Ok(parsed),
         // serde_json checks UTF-8 as it reads strings; only when the line
         // is not UTF-8 is it decoded and parsed again.

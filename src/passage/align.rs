@@ -69,20 +69,19 @@ fn chains(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> 
     let ga = super::grams(a, cfg.anchor_words);
     let gb = super::grams(b, cfg.anchor_words);
     let n = cfg.anchor_words as u32;
-    let mut at: AHashMap<u64, Vec<u32>> = AHashMap::with_capacity(gb.len());
-    for (j, g) in gb.iter().enumerate() {
-        at.entry(*g).or_default().push(j as u32);
-    }
+    // b's grams sorted with their positions: one allocation, binary search.
+    let mut at: Vec<(u64, u32)> = gb.iter().enumerate().map(|(j, g)| (*g, j as u32)).collect();
+    at.sort_unstable();
     let gap = cfg.gap as u32;
     let mut open: Vec<Match> = Vec::new();
     let mut done: Vec<Match> = Vec::new();
     for (i, g) in ga.iter().enumerate() {
-        let Some(js) = at.get(g).filter(|js| js.len() <= MAX_SEED_REPEATS) else {
-            continue;
-        };
-        if common.contains(g) {
+        let lo = at.partition_point(|x| x.0 < *g);
+        let hi = lo + at[lo..].partition_point(|x| x.0 == *g);
+        if hi == lo || hi - lo > MAX_SEED_REPEATS || common.contains(g) {
             continue;
         }
+        let js = at[lo..hi].iter().map(|x| x.1);
         let i = i as u32;
         let mut k = 0;
         while k < open.len() {
@@ -92,8 +91,12 @@ fn chains(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> 
                 k += 1;
             }
         }
-        for &j in js {
-            let seed = Match { a: [i, i + n], b: [j, j + n], matched: n };
+        for j in js {
+            let seed = Match {
+                a: [i, i + n],
+                b: [j, j + n],
+                matched: n,
+            };
             let best = open
                 .iter_mut()
                 .filter(|c| c.b[0] <= j + gap && j <= c.b[1] + gap)
@@ -116,6 +119,7 @@ fn chains(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> 
 /// Merges matches close in both documents (for reordered phrases, a
 /// jump in `b` up to half the passage's length is allowed), until none
 /// merge.
+
 fn merge(mut ms: Vec<Match>, gap: u32) -> Vec<Match> {
     loop {
         ms.sort_by_key(|m| (m.a[0], m.b[0]));
@@ -185,6 +189,7 @@ fn bags(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
 }
 
 /// The window of `b` matching region `a[s..e]` as a bag of words.
+
 fn counterpart(
     a: &[u64],
     b: &[u64],
@@ -245,7 +250,10 @@ mod tests {
     }
 
     fn filler(tag: &str, n: usize) -> String {
-        (0..n).map(|i| format!("{tag}{i}")).collect::<Vec<_>>().join(" ")
+        (0..n)
+            .map(|i| format!("{tag}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     #[test]
@@ -264,8 +272,16 @@ mod tests {
     #[test]
     fn short_formula_is_not_a_passage() {
         let formula = filler("f", 10);
-        let a = toks(&format!("{} {formula} {}", filler("a", 40), filler("b", 30)));
-        let b = toks(&format!("{} {formula} {}", filler("c", 40), filler("d", 30)));
+        let a = toks(&format!(
+            "{} {formula} {}",
+            filler("a", 40),
+            filler("b", 30)
+        ));
+        let b = toks(&format!(
+            "{} {formula} {}",
+            filler("c", 40),
+            filler("d", 30)
+        ));
         assert!(align(&a, &b, &AHashSet::new(), &PassageConfig::default()).is_empty());
     }
 
@@ -278,12 +294,25 @@ mod tests {
             let n: u64 = w[1..].parse().unwrap_or(0);
             hash::mix(n, 3)
         });
-        let a = toks(&format!("{} {} {}", filler("a", 50), shuffled.join(" "), filler("b", 20)));
-        let b = toks(&format!("{} {} {}", filler("c", 10), words.join(" "), filler("d", 60)));
+        let a = toks(&format!(
+            "{} {} {}",
+            filler("a", 50),
+            shuffled.join(" "),
+            filler("b", 20)
+        ));
+        let b = toks(&format!(
+            "{} {} {}",
+            filler("c", 10),
+            words.join(" "),
+            filler("d", 60)
+        ));
         let got = align(&a, &b, &AHashSet::new(), &PassageConfig::default());
         assert_eq!(got.len(), 1, "{got:?}");
         let m = got[0];
-        assert!(m.a[0] >= 45 && m.a[0] <= 50 && m.a[1] >= 128 && m.a[1] <= 132, "{m:?}");
+        assert!(
+            m.a[0] >= 45 && m.a[0] <= 50 && m.a[1] >= 128 && m.a[1] <= 132,
+            "{m:?}"
+        );
         assert!(m.b[0] >= 10 && m.b[1] <= 92, "{m:?}");
     }
 
@@ -291,9 +320,18 @@ mod tests {
     fn reordered_phrases_stay_one_passage() {
         let phrases: Vec<String> = (0..6).map(|p| filler(&format!("p{p}x"), 8)).collect();
         let order = [3, 0, 5, 1, 4, 2];
-        let a_text = order.iter().map(|&i| phrases[i].clone()).collect::<Vec<_>>().join(" ");
+        let a_text = order
+            .iter()
+            .map(|&i| phrases[i].clone())
+            .collect::<Vec<_>>()
+            .join(" ");
         let a = toks(&format!("{} {a_text} {}", filler("a", 30), filler("b", 30)));
-        let b = toks(&format!("{} {} {}", filler("c", 30), phrases.join(" "), filler("d", 30)));
+        let b = toks(&format!(
+            "{} {} {}",
+            filler("c", 30),
+            phrases.join(" "),
+            filler("d", 30)
+        ));
         let got = align(&a, &b, &AHashSet::new(), &PassageConfig::default());
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].a, [30, 78]);

@@ -22,7 +22,10 @@ pub fn grams(tokens: &[u64], n: usize) -> Vec<u64> {
     if tokens.len() < n {
         return Vec::new();
     }
-    tokens.windows(n).map(|w| hash::seq(w, ANCHOR_SEED ^ n as u64)).collect()
+    tokens
+        .windows(n)
+        .map(|w| hash::seq(w, ANCHOR_SEED ^ n as u64))
+        .collect()
 }
 
 /// Seed of anchor n-gram hashes.
@@ -32,7 +35,11 @@ const ANCHOR_SEED: u64 = hash::SHINGLE_SEED.rotate_left(17);
 /// distinct keys, where only keys held by 2 to `max_docs` items count.
 /// `keys[i]` is item `i`'s sorted, de-duplicated key set. Returns the
 /// pairs with their number of shared keys, sorted.
-pub fn co_occurring(keys: Vec<Vec<u64>>, max_docs: usize, min_shared: usize) -> Vec<(u32, u32, u32)> {
+pub fn co_occurring(
+    keys: Vec<Vec<u64>>,
+    max_docs: usize,
+    min_shared: usize,
+) -> Vec<(u32, u32, u32)> {
     assert!(keys.len() < 1 << ITEM_BITS, "at most 2^24 items");
     // Each posting packs the key's top 40 bits with the item index: a
     // rare 40-bit collision only proposes a pair that alignment rejects.
@@ -72,9 +79,15 @@ const ITEM_MASK: u64 = (1 << ITEM_BITS) - 1;
 /// Keys held by more than `max_docs` of the items (formulas and
 /// boilerplate-like phrases), sorted.
 pub fn common(keys: &[Vec<u64>], max_docs: usize) -> Vec<u64> {
-    let mut all: Vec<u64> = keys.par_iter().flat_map_iter(|k| k.iter().copied()).collect();
+    let mut all: Vec<u64> = keys
+        .par_iter()
+        .flat_map_iter(|k| k.iter().copied())
+        .collect();
     all.par_sort_unstable();
-    all.chunk_by(|x, y| x == y).filter(|r| r.len() > max_docs).map(|r| r[0]).collect()
+    all.chunk_by(|x, y| x == y)
+        .filter(|r| r.len() > max_docs)
+        .map(|r| r[0])
+        .collect()
 }
 
 /// Sorted, de-duplicated copy.
@@ -106,9 +119,15 @@ pub fn candidates(
     tails: &[&[u64]],
     cfg: &PassageConfig,
 ) -> Candidates {
-    let mut anchors: Vec<Vec<u64>> = (0..n).into_par_iter().map(|i| set(grams(&body(i), cfg.anchor_words))).collect();
+    let mut anchors: Vec<Vec<u64>> = (0..n)
+        .into_par_iter()
+        .map(|i| set(grams(&body(i), cfg.anchor_words)))
+        .collect();
     let common: AHashSet<u64> = common(&anchors, cfg.anchor_max_docs).into_iter().collect();
-    let tail_anchors: Vec<Vec<u64>> = tails.iter().map(|t| set(grams(t, cfg.anchor_words))).collect();
+    let tail_anchors: Vec<Vec<u64>> = tails
+        .iter()
+        .map(|t| set(grams(t, cfg.anchor_words)))
+        .collect();
     anchors.extend(tail_anchors.iter().cloned());
     let mut pairs = Vec::new();
     let mut tail_pairs = Vec::new();
@@ -127,7 +146,12 @@ pub fn candidates(
     );
     pairs.par_sort_unstable();
     pairs.dedup();
-    Candidates { pairs, common, tail_pairs, tail_anchors }
+    Candidates {
+        pairs,
+        common,
+        tail_pairs,
+        tail_anchors,
+    }
 }
 
 #[cfg(test)]
@@ -136,7 +160,12 @@ mod tests {
 
     #[test]
     fn co_occurrence_counts_shared_keys() {
-        let keys = vec![vec![1, 2, 3, 9], vec![2, 3, 4, 9], vec![3, 4, 5, 9], vec![7]];
+        let keys = vec![
+            vec![1, 2, 3, 9],
+            vec![2, 3, 4, 9],
+            vec![3, 4, 5, 9],
+            vec![7],
+        ];
         // 9 is in 3 items: with max_docs 2 it does not count.
         let got = co_occurring(keys.clone(), 2, 1);
         assert_eq!(got, vec![(0, 1, 1), (1, 2, 1)]);

@@ -169,7 +169,11 @@ pub struct Body {
 }
 
 /// Token indices of the body: lines before the tail, boilerplate excluded.
-pub fn body_positions(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&MarkerTail>) -> Vec<u32> {
+pub fn body_positions(
+    seg: &Segmented,
+    marks: &[Option<Kind>],
+    tail: Option<&MarkerTail>,
+) -> Vec<u32> {
     let stop = tail.map_or(seg.lines.len(), |t| t.line);
     let mut pos = Vec::new();
     for (line, mark) in seg.lines[..stop].iter().zip(marks) {
@@ -194,7 +198,10 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
             let mut marks = boilerplate::mark(&d.seg, &stats);
             let tail = tails::find(&d.seg, &mut marks);
             let positions = body_positions(&d.seg, &marks, tail.as_ref());
-            let toks: Vec<u64> = positions.iter().map(|&p| d.seg.tokens[p as usize]).collect();
+            let toks: Vec<u64> = positions
+                .iter()
+                .map(|&p| d.seg.tokens[p as usize])
+                .collect();
             let sh = shingles(&toks, cfg.shingle_words);
             let sig = minhash::signature(&sh, cfg.permutations);
             let end = tail
@@ -289,46 +296,91 @@ pub struct Scan {
 
 /// Runs the whole pipeline over `paths` on `cfg.threads` threads.
 pub fn scan(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress) -> Result<Scan> {
-    cfg.validate()?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|e| crate::error::Error::Config(format!("thread pool: {e}")))?;
-    pool.install(|| {
+    in_pool(cfg, || {
         let start = timer();
         let corpus = load(paths, cfg, progress)?;
-        let bodies = bodies(&corpus, cfg, progress);
-        let groups = exact_groups(&bodies);
-        let mut bodies = bodies;
-        let mut edges = document_edges(&bodies, &groups, cfg, progress);
-        // Signatures and shingle sets have served; free them before the
-        // passage level, which recomputes the few scores it needs.
-        bodies.iter_mut().for_each(|b| {
-            b.sig = Vec::new();
-            b.shingles = Vec::new();
-        });
-        let mut tail_copies = Vec::new();
-        if cfg.passages {
-            let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress);
-            edges = passages::combine(edges, found.edges);
-            tail_copies = found.tail_copies;
-        }
-        let clusters = clusters(&corpus, &bodies, &edges, cfg);
-        let report = report(
-            &corpus,
-            &bodies,
-            &edges,
-            &clusters,
-            &tail_copies,
-            cfg,
-            start.elapsed().as_secs_f64(),
-        );
-        Ok(Scan {
-            corpus,
-            bodies,
-            edges,
-            clusters,
-            report,
-        })
+        Ok(analyze(corpus, cfg, progress, start))
     })
+}
+
+/// Runs `f` on a thread pool of `cfg.threads` threads (0: all cores),
+/// after validating `cfg`.
+pub fn in_pool<T: Send>(cfg: &Config, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    cfg.validate()?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| crate::error::Error::Config(format!("thread pool: {e}")))?
+        .install(f)
+}
+
+/// Builds a corpus from documents already in memory (ids made unique,
+/// as when reading files), segmented in parallel.
+pub fn from_documents(docs: Vec<Document>, cfg: &Config) -> Corpus {
+    let markers = Markers::new(cfg);
+    let file = InputFile {
+        path: "-".into(),
+        display: "(memory)".into(),
+        kind: corpus::FileKind::Jsonl(corpus::Compression::None),
+    };
+    let segs: Vec<Segmented> = docs
+        .par_iter()
+        .map_init(
+            || markers.normalizer(),
+            |norm, d| segment(&d.text, norm, &markers),
+        )
+        .collect();
+    let mut out = Corpus {
+        files: vec![file],
+        ..Corpus::default()
+    };
+    let mut ids: AHashMap<String, u32> = AHashMap::new();
+    for (i, (mut d, seg)) in docs.into_iter().zip(segs).enumerate() {
+        let line = i as u64 + 1;
+        unique_id(&mut d, &mut ids, &out.files[0], line, &mut out.warnings);
+        out.docs.push(Doc {
+            doc: d,
+            origin: Origin { file: 0, line },
+            record: i as u64,
+            seg,
+        });
+    }
+    out.records = out.docs.len() as u64;
+    out
+}
+
+/// Runs every stage after reading on `corpus` (call inside [`in_pool`]).
+pub fn analyze(corpus: Corpus, cfg: &Config, progress: &dyn Progress, start: Instant) -> Scan {
+    let mut bodies = bodies(&corpus, cfg, progress);
+    let groups = exact_groups(&bodies);
+    let mut edges = document_edges(&bodies, &groups, cfg, progress);
+    // Signatures and shingle sets have served; free them before the
+    // passage level, which recomputes the few scores it needs.
+    bodies.iter_mut().for_each(|b| {
+        b.sig = Vec::new();
+        b.shingles = Vec::new();
+    });
+    let mut tail_copies = Vec::new();
+    if cfg.passages {
+        let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress);
+        edges = passages::combine(edges, found.edges);
+        tail_copies = found.tail_copies;
+    }
+    let clusters = clusters(&corpus, &bodies, &edges, cfg);
+    let report = report(
+        &corpus,
+        &bodies,
+        &edges,
+        &clusters,
+        &tail_copies,
+        cfg,
+        start.elapsed().as_secs_f64(),
+    );
+    Scan {
+        corpus,
+        bodies,
+        edges,
+        clusters,
+        report,
+    }
 }

@@ -22,11 +22,20 @@ pub struct Found {
 
 fn body_tokens(corpus: &Corpus, bodies: &[Body], i: usize) -> Vec<u64> {
     let toks = &corpus.docs[i].seg.tokens;
-    bodies[i].positions.iter().map(|&p| toks[p as usize]).collect()
+    bodies[i]
+        .positions
+        .iter()
+        .map(|&p| toks[p as usize])
+        .collect()
 }
 
 /// Exact body scores of a pair, from the body tokens.
-fn scores(body: &(dyn Fn(usize) -> Vec<u64> + Sync), cfg: &Config, a: u32, b: u32) -> verify::Scores {
+fn scores(
+    body: &(dyn Fn(usize) -> Vec<u64> + Sync),
+    cfg: &Config,
+    a: u32,
+    b: u32,
+) -> verify::Scores {
     let sa = shingles(&body(a as usize), cfg.shingle_words);
     let sb = shingles(&body(b as usize), cfg.shingle_words);
     verify::score(&sa, &sb)
@@ -52,20 +61,33 @@ pub fn passage_edges(
 ) -> Found {
     let pc = &cfg.passage;
     progress.start("passage candidates", None);
-    let hosts: Vec<u32> = (0..bodies.len() as u32).filter(|&i| bodies[i as usize].tail.is_some()).collect();
+    let hosts: Vec<u32> = (0..bodies.len() as u32)
+        .filter(|&i| bodies[i as usize].tail.is_some())
+        .collect();
     let tail_toks: Vec<&[u64]> = hosts
         .iter()
         .map(|&h| {
             let d = &corpus.docs[h as usize];
-            let start = bodies[h as usize].tail.as_ref().map_or(0, |t| d.seg.lines[t.line].tok_start);
+            let start = bodies[h as usize]
+                .tail
+                .as_ref()
+                .map_or(0, |t| d.seg.lines[t.line].tok_start);
             &d.seg.tokens[start as usize..]
         })
         .collect();
     let body = |i: usize| body_tokens(corpus, bodies, i);
-    let passage::Candidates { pairs: cands, common, tail_pairs, tail_anchors } =
-        passage::candidates(bodies.len(), &body, &tail_toks, pc);
+    let passage::Candidates {
+        pairs: cands,
+        common,
+        tail_pairs,
+        tail_anchors,
+    } = passage::candidates(bodies.len(), &body, &tail_toks, pc);
     progress.finish();
-    let known = |a: u32, b: u32| doc_edges.binary_search_by_key(&(a, b), |e| (e.a, e.b)).is_ok();
+    let known = |a: u32, b: u32| {
+        doc_edges
+            .binary_search_by_key(&(a, b), |e| (e.a, e.b))
+            .is_ok()
+    };
     let todo: Vec<(u32, u32)> = cands.into_iter().filter(|&(a, b)| !known(a, b)).collect();
     progress.start("aligning", Some(todo.len() as u64));
     let mut edges: Vec<Edge> = todo
@@ -121,11 +143,17 @@ fn tails(
         let host = hosts[t];
         let (other, share) = if x < n {
             let other = set(grams(&body(x), cfg.passage.anchor_words));
-            (x as u32, intersection(tail, &other) as f64 / tail.len().max(1) as f64)
+            (
+                x as u32,
+                intersection(tail, &other) as f64 / tail.len().max(1) as f64,
+            )
         } else {
             let other_tail = &tail_anchors[x - n];
             let smaller = tail.len().min(other_tail.len()).max(1);
-            (hosts[x - n], intersection(tail, other_tail) as f64 / smaller as f64)
+            (
+                hosts[x - n],
+                intersection(tail, other_tail) as f64 / smaller as f64,
+            )
         };
         if other == host || share < cfg.passage.tail_min_containment {
             continue;
