@@ -36,6 +36,7 @@ pub mod dedup;
 pub mod error;
 pub mod eval;
 pub mod hash;
+pub mod index;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;

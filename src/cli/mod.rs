@@ -4,6 +4,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod index;
 mod progress;
 
 use std::fs::File;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::Config;
 use crate::dedup::{self, Strip};
@@ -73,6 +74,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build, extend, inspect or compact a persistent index.
+    #[command(subcommand)]
+    Index(index::IndexCommand),
+    /// Report the relations of new documents to an index's documents and
+    /// to each other, without adding them (`-`: stream JSONL).
+    Query(index::QueryArgs),
 }
 
 #[derive(Args, Debug)]
@@ -145,8 +152,9 @@ impl Common {
 /// Parses the arguments, runs, and maps the outcome to an exit code:
 /// 0 on success, 2 on error. A closed standard output exits quietly.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
-    match dispatch(cli) {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match dispatch(cli, &matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if e.chain().any(|c| {
@@ -161,8 +169,15 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<()> {
+fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<()> {
     match cli.command {
+        Command::Index(cmd) => {
+            let sub = matches
+                .subcommand_matches("index")
+                .and_then(|m| m.subcommand().map(|(_, m)| m));
+            index::run_index(cmd, sub)
+        }
+        Command::Query(args) => index::run_query(args, matches.subcommand_matches("query")),
         Command::Scan { common, report } => {
             let cfg = common.config();
             let scan = pipeline::scan(
