@@ -95,7 +95,7 @@ fn scan(indexed: &[PathBuf], new: &[PathBuf], cfg: &Config) -> (Report, BTreeSet
         .corpus
         .files
         .iter()
-        .position(|f| new.iter().any(|n| *n == f.path))
+        .position(|f| new.contains(&f.path))
         .expect("new files read") as u32;
     let ids = scan
         .corpus
@@ -235,7 +235,12 @@ mod equivalence {
             ),
         )
         .expect("write");
-        let before = check(&archive, &[indexed(), new_docs()], &[third.clone()], &cfg);
+        let before = check(
+            &archive,
+            &[indexed(), new_docs()],
+            std::slice::from_ref(&third),
+            &cfg,
+        );
         assert!(before.pairs.iter().any(|p| p.b == "s002#2"));
         index::compact(&archive).expect("compact");
         let after = check(&archive, &[indexed(), new_docs()], &[third], &cfg);
@@ -268,16 +273,26 @@ mod equivalence {
         let start = rows.len() / 3;
         let dir = tempdir();
         let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
-        let join =
-            |r: &[(String, String)]| r.iter().map(|x| format!("{}\n", x.1)).collect::<String>();
+        let join = |r: &[(String, String)]| {
+            r.iter().fold(String::new(), |mut s, x| {
+                s.push_str(&x.1);
+                s.push('\n');
+                s
+            })
+        };
         std::fs::write(&a, join(&rows[start..start + 3000])).expect("write");
         std::fs::write(&b, join(&rows[start + 3000..start + 3600])).expect("write");
         let mut cfg = cfg(0);
         cfg.input.id_field = "url".into();
         cfg.input.text_field = "content".into();
         cfg.input.source_field = "source".into();
-        let archive = build(dir.path(), &[a.clone()], &cfg);
-        let r = check(&archive, &[a.clone()], &[b.clone()], &cfg);
+        let archive = build(dir.path(), std::slice::from_ref(&a), &cfg);
+        let r = check(
+            &archive,
+            std::slice::from_ref(&a),
+            std::slice::from_ref(&b),
+            &cfg,
+        );
         eprintln!(
             "{} pairs involving the new articles: {:?}",
             r.pairs.len(),
