@@ -129,7 +129,8 @@ pub(super) fn run_query(args: QueryArgs, matches: Option<&ArgMatches>) -> Result
         let stdin = std::io::stdin();
         let mut input = stdin.lock();
         let mut output = BufWriter::new(std::io::stdout().lock());
-        index::stream(&opened, &mut input, &mut output, &cfg)?;
+        let bars = Bars::new(common.quiet, common.timings);
+        index::stream(&opened, &mut input, &mut output, &cfg, &bars)?;
         output.flush()?;
         return Ok(());
     }

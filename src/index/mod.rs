@@ -28,11 +28,13 @@
 //! ```
 
 mod codec;
+mod fast;
 pub mod format;
 mod input;
 mod lock;
 pub mod params;
 mod query;
+mod state;
 mod store;
 mod stream;
 
@@ -165,6 +167,7 @@ pub fn stream(
     input: &mut dyn std::io::BufRead,
     output: &mut dyn std::io::Write,
     cfg: &Config,
+    progress: &dyn Progress,
 ) -> Result<u64> {
     check(index, cfg)?;
     cfg.validate()?;
@@ -172,6 +175,7 @@ pub fn stream(
         .num_threads(cfg.threads)
         .build()
         .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
-    let mut streamer = pool.install(|| index.documents().map(|d| Streamer::new(d, cfg)))?;
+    let mut streamer =
+        pool.install(|| index.documents().map(|d| Streamer::new(d, cfg, progress)))?;
     stream::run(&mut streamer, &pool, input, output, cfg)
 }

@@ -7,13 +7,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::fast;
 use super::input::Ids;
+use super::state::State;
 use crate::config::Config;
 use crate::corpus::{self, Compression, Document, FileKind, InputFile, Origin, Record};
 use crate::error::{Error, Result};
-use crate::pipeline::{self, Corpus, Doc};
-use crate::progress::Silent;
-use crate::segment::{segment, Markers};
+use crate::pipeline::{self, Doc};
+use crate::progress::{Progress, Silent};
+use crate::segment::{segment, Markers, Segmented};
 use crate::verify::Relation;
 
 /// One indexed document related to a streamed one.
@@ -44,35 +46,67 @@ pub struct Line {
     pub warnings: Vec<String>,
 }
 
-/// The indexed documents, segmented once, answering one document at a
-/// time.
+/// The indexed documents, analysed once, answering one document at a
+/// time: by the fast path of [`super::fast`] when it can, else by running
+/// the whole pipeline over the indexed documents plus that one.
 pub struct Streamer {
-    corpus: Option<Corpus>,
+    state: State,
     ids: Ids,
     markers: Markers,
-    cfg: Config,
+    fast: u64,
+    slow: u64,
 }
 
 impl Streamer {
-    /// Prepares the indexed documents `indexed` (call inside
-    /// [`pipeline::in_pool`]).
-    pub fn new(indexed: Vec<Document>, cfg: &Config) -> Self {
+    /// Prepares the indexed documents `indexed` (call inside a thread
+    /// pool of `cfg.threads`).
+    pub fn new(indexed: Vec<Document>, cfg: &Config, progress: &dyn Progress) -> Self {
         let ids = Ids::new(indexed.iter().map(|d| d.id.as_str()));
+        let corpus = pipeline::from_documents(indexed, cfg);
         Streamer {
-            corpus: Some(pipeline::from_documents(indexed, cfg)),
+            state: State::new(corpus, cfg, progress),
             ids,
             markers: Markers::new(cfg),
-            cfg: cfg.clone(),
+            fast: 0,
+            slow: 0,
         }
     }
 
-    /// The indexed documents related to `doc`.
-    pub fn answer(&mut self, mut doc: Document) -> (String, Vec<Match>) {
+    /// How many documents were answered by the fast path and by the
+    /// whole pipeline.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.fast, self.slow)
+    }
+
+    fn prepare(&self, mut doc: Document) -> (Document, Segmented) {
         let mut ids = self.ids.clone();
         ids.claim(&mut doc, "-", 0, &mut Vec::new());
-        let mut corpus = self.corpus.take().unwrap_or_default();
-        let n = corpus.docs.len();
         let seg = segment(&doc.text, &mut self.markers.normalizer(), &self.markers);
+        (doc, seg)
+    }
+
+    /// The indexed documents related to `doc`, and `doc`'s id (renamed
+    /// `id#2`… when an indexed document has it).
+    pub fn answer(&mut self, doc: Document) -> (String, Vec<Match>) {
+        let (doc, seg) = self.prepare(doc);
+        if let Some(found) = fast::relate(&self.state, &seg) {
+            self.fast += 1;
+            return (doc.id, fast::matches(&self.state, found));
+        }
+        self.slow += 1;
+        self.whole_pipeline(doc, seg)
+    }
+
+    /// The answer of the whole pipeline over the indexed documents plus
+    /// `doc`: the reference the fast path must equal.
+    pub fn answer_slowly(&mut self, doc: Document) -> (String, Vec<Match>) {
+        let (doc, seg) = self.prepare(doc);
+        self.whole_pipeline(doc, seg)
+    }
+
+    fn whole_pipeline(&mut self, doc: Document, seg: Segmented) -> (String, Vec<Match>) {
+        let mut corpus = std::mem::take(&mut self.state.corpus);
+        let n = corpus.docs.len();
         corpus.docs.push(Doc {
             doc,
             origin: Origin {
@@ -83,12 +117,12 @@ impl Streamer {
             seg,
         });
         corpus.records += 1;
-        let scan = pipeline::analyze(corpus, &self.cfg, &Silent, pipeline::timer());
+        let scan = pipeline::analyze(corpus, &self.state.cfg, &Silent, pipeline::timer());
         let mut corpus = scan.corpus;
         corpus.records -= 1;
         let id = corpus.docs.pop().map(|d| d.doc.id).unwrap_or_default();
-        self.corpus = Some(corpus);
-        let matches = scan
+        self.state.corpus = corpus;
+        let mut matches: Vec<Match> = scan
             .report
             .pairs
             .into_iter()
@@ -108,6 +142,7 @@ impl Streamer {
                 })
             })
             .collect();
+        matches.sort_by(|a, b| a.id.cmp(&b.id));
         (id, matches)
     }
 }

@@ -1,0 +1,283 @@
+//! What the fast path of a streaming query keeps about the indexed
+//! documents: every corpus-wide structure the pipeline builds, computed
+//! once over the indexed documents alone, so that one new document can be
+//! related to them by looking up only what it touches (see [`super::fast`]).
+//!
+//! Each structure mirrors a pipeline stage and is built with that stage's
+//! own public functions where it has them:
+//!
+//! | structure | stage |
+//! |---|---|
+//! | `stats`, `lines`, `line_sets` | `boilerplate::learn` (recurring lines) |
+//! | `bodies` | `pipeline::bodies` |
+//! | `groups`, `group_keys` | `pipeline::exact_groups` |
+//! | `band_keys`, `verified` | `lsh::candidates`, `verify` |
+//! | `anchors`, `words`, `hot`, `tail_anchors` | `passage::candidates` |
+
+use ahash::AHashSet;
+use rayon::prelude::*;
+
+use crate::boilerplate::{self, Stats};
+use crate::config::Config;
+use crate::hash;
+use crate::lsh;
+use crate::passage::{grams, set};
+use crate::pipeline::{self, Body, Corpus};
+use crate::progress::Progress;
+use crate::segment::Segmented;
+use crate::shingle::shingles;
+use crate::verify::{self, Relation, Scores};
+
+/// Low bits of a posting that hold the item (as in `passage::co_occurring`).
+pub(crate) const ITEM_BITS: u32 = 24;
+/// Mask of the item bits.
+pub(crate) const ITEM_MASK: u64 = (1 << ITEM_BITS) - 1;
+/// Groups larger than this pair their members with the representative only
+/// (as in `pipeline::document_edges`).
+pub(crate) const FULL_GROUP: usize = 64;
+/// Cross-group edges are expanded to all member pairs up to this many.
+pub(crate) const FULL_EXPANSION: usize = 4096;
+/// Documents sampled to judge a recurring line (as in `boilerplate`).
+pub(crate) const SAMPLE: usize = 9;
+
+/// The corpus-wide structures of the indexed documents.
+pub(crate) struct State {
+    /// The configuration they were computed with.
+    pub cfg: Config,
+    /// The indexed documents, segmented.
+    pub corpus: Corpus,
+    /// Their bodies (shingle sets and signatures freed).
+    pub bodies: Vec<Body>,
+    /// The recurring boilerplate lines.
+    pub stats: Stats,
+    /// Every (line hash, document, words) of the line sets, sorted.
+    pub lines: Vec<(u64, u32, u32)>,
+    /// Each document's line set: (hash, words), sorted by hash.
+    pub line_sets: Vec<Vec<(u64, u32)>>,
+    /// Exact-duplicate groups, by first member.
+    pub groups: Vec<Vec<u32>>,
+    /// Group of each document (`u32::MAX` for an empty body).
+    pub group_of: Vec<u32>,
+    /// (shingle-set fingerprint, set size, group), sorted.
+    pub group_keys: Vec<(u64, u32, u32)>,
+    /// The band shape.
+    pub shape: lsh::Bands,
+    /// (band, key, representative) of every group representative, sorted.
+    pub band_keys: Vec<(u32, u64, u32)>,
+    /// Verified representative pairs, both ways: (rep, other rep,
+    /// relation, scores), sorted.
+    pub verified: Vec<(u32, u32, Relation, Scores)>,
+    /// Anchor postings `key40 | item`, sorted: items are the bodies, then
+    /// the tails in host order.
+    pub anchors: Vec<u64>,
+    /// Rare-word postings `key40 | document`, sorted.
+    pub words: Vec<u64>,
+    /// Body anchors in at least `anchor_max_docs` bodies: one more makes
+    /// them common.
+    pub hot: AHashSet<u64>,
+    /// Documents with a tail, in order.
+    pub hosts: Vec<u32>,
+    /// Their tail anchor sets.
+    pub tail_anchors: Vec<Vec<u64>>,
+}
+
+/// A document's line set (as `boilerplate::learn` makes it): its line
+/// hashes with their word counts, sorted, one per hash.
+pub(crate) fn line_set(seg: &Segmented) -> Vec<(u64, u32)> {
+    let mut v: Vec<(u64, u32)> = seg
+        .lines
+        .iter()
+        .map(|l| (l.hash, l.words() as u32))
+        .collect();
+    v.sort_unstable();
+    v.dedup_by_key(|x| x.0);
+    v
+}
+
+/// The body tokens of document `i`.
+pub(crate) fn body_tokens(seg: &Segmented, body: &Body) -> Vec<u64> {
+    body.positions
+        .iter()
+        .map(|&p| seg.tokens[p as usize])
+        .collect()
+}
+
+/// The sorted, de-duplicated set of `key40` values of `keys`.
+pub(crate) fn keys40(keys: &[u64]) -> Vec<u64> {
+    let mut v: Vec<u64> = keys.iter().map(|h| h & !ITEM_MASK).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The postings of `key` (a `key40`) in sorted `postings`.
+pub(crate) fn postings(postings: &[u64], key: u64) -> &[u64] {
+    let lo = postings.partition_point(|p| p & !ITEM_MASK < key);
+    let hi = lo + postings[lo..].partition_point(|p| p & !ITEM_MASK == key);
+    &postings[lo..hi]
+}
+
+impl State {
+    /// Computes the structures of `corpus` (call inside
+    /// [`pipeline::in_pool`]). The positions of the bodies are kept
+    /// whatever `cfg.passages` says.
+    pub fn new(corpus: Corpus, cfg: &Config, progress: &dyn Progress) -> State {
+        let n = corpus.docs.len();
+        assert!(n < (1 << ITEM_BITS) / 2, "at most 2^23 indexed documents");
+        let segs: Vec<&Segmented> = corpus.docs.iter().map(|d| &d.seg).collect();
+        let stats = boilerplate::learn(&segs, cfg);
+        let line_sets: Vec<Vec<(u64, u32)>> = segs.par_iter().map(|s| line_set(s)).collect();
+        drop(segs);
+        let mut lines: Vec<(u64, u32, u32)> = line_sets
+            .iter()
+            .enumerate()
+            .flat_map(|(d, s)| s.iter().map(move |&(h, w)| (h, d as u32, w)))
+            .collect();
+        lines.par_sort_unstable();
+        let with_positions = Config {
+            passages: true,
+            ..cfg.clone()
+        };
+        let mut bodies = pipeline::bodies(&corpus, &with_positions, progress);
+        let groups = pipeline::exact_groups(&bodies);
+        let mut group_of = vec![u32::MAX; n];
+        let mut group_keys = Vec::with_capacity(groups.len());
+        for (gi, g) in groups.iter().enumerate() {
+            for &m in g {
+                group_of[m as usize] = gi as u32;
+            }
+            let sh = &bodies[g[0] as usize].shingles;
+            group_keys.push((hash::seq(sh, hash::SET_SEED), sh.len() as u32, gi as u32));
+        }
+        group_keys.sort_unstable();
+        let shape = pipeline::band_shape(cfg);
+        let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
+        let (band_keys, verified) = document_level(&bodies, &reps, shape, cfg);
+        for b in &mut bodies {
+            b.sig = Vec::new();
+            b.shingles = Vec::new();
+        }
+        let mut state = State {
+            cfg: cfg.clone(),
+            corpus,
+            bodies,
+            stats,
+            lines,
+            line_sets,
+            groups,
+            group_of,
+            group_keys,
+            shape,
+            band_keys,
+            verified,
+            anchors: Vec::new(),
+            words: Vec::new(),
+            hot: AHashSet::new(),
+            hosts: Vec::new(),
+            tail_anchors: Vec::new(),
+        };
+        if cfg.passages {
+            progress.start("passage index", None);
+            state.passage_level();
+            progress.finish();
+        }
+        state
+    }
+
+    /// The shingle set of indexed document `i`'s body.
+    pub fn shingles(&self, i: u32) -> Vec<u64> {
+        let i = i as usize;
+        let toks = body_tokens(&self.corpus.docs[i].seg, &self.bodies[i]);
+        shingles(&toks, self.cfg.shingle_words)
+    }
+
+    /// The body tokens of indexed document `i`.
+    pub fn body(&self, i: u32) -> Vec<u64> {
+        let i = i as usize;
+        body_tokens(&self.corpus.docs[i].seg, &self.bodies[i])
+    }
+
+    fn passage_level(&mut self) {
+        let n = self.corpus.docs.len();
+        let pc = self.cfg.passage.clone();
+        let anchors: Vec<Vec<u64>> = (0..n as u32)
+            .into_par_iter()
+            .map(|i| set(grams(&self.body(i), pc.anchor_words)))
+            .collect();
+        let mut all: Vec<u64> = anchors.iter().flatten().copied().collect();
+        all.par_sort_unstable();
+        self.hot = all
+            .chunk_by(|x, y| x == y)
+            .filter(|r| r.len() >= pc.anchor_max_docs)
+            .map(|r| r[0])
+            .collect();
+        drop(all);
+        self.hosts = (0..n as u32)
+            .filter(|&i| self.bodies[i as usize].tail.is_some())
+            .collect();
+        self.tail_anchors = self
+            .hosts
+            .iter()
+            .map(|&h| {
+                let d = &self.corpus.docs[h as usize];
+                let start = self.bodies[h as usize]
+                    .tail
+                    .as_ref()
+                    .map_or(0, |t| d.seg.lines[t.line].tok_start);
+                set(grams(&d.seg.tokens[start as usize..], pc.anchor_words))
+            })
+            .collect();
+        let mut post: Vec<u64> = Vec::new();
+        for (i, k) in anchors.iter().chain(&self.tail_anchors).enumerate() {
+            post.extend(k.iter().map(|h| (h & !ITEM_MASK) | i as u64));
+        }
+        drop(anchors);
+        post.par_sort_unstable();
+        post.dedup();
+        self.anchors = post;
+        let mut words: Vec<u64> = (0..n as u32)
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                keys40(&self.body(i))
+                    .into_iter()
+                    .map(move |k| k | u64::from(i))
+            })
+            .collect();
+        words.par_sort_unstable();
+        self.words = words;
+    }
+}
+
+/// Band keys of the representatives and their verified pairs, as
+/// `pipeline::document_edges` finds them.
+#[allow(clippy::type_complexity)]
+fn document_level(
+    bodies: &[Body],
+    reps: &[u32],
+    shape: lsh::Bands,
+    cfg: &Config,
+) -> (Vec<(u32, u64, u32)>, Vec<(u32, u32, Relation, Scores)>) {
+    let mut keys: Vec<(u32, u64, u32)> = reps
+        .par_iter()
+        .flat_map_iter(|&d| {
+            let sig = &bodies[d as usize].sig;
+            (0..shape.bands).map(move |b| {
+                let band = &sig[b * shape.rows..(b + 1) * shape.rows];
+                (b as u32, hash::seq(band, hash::BAND_SEED ^ b as u64), d)
+            })
+        })
+        .collect();
+    keys.par_sort_unstable();
+    let sigs: Vec<&[u64]> = bodies.iter().map(|b| b.sig.as_slice()).collect();
+    let cands = lsh::candidates(&sigs, reps, shape, cfg.max_bucket, cfg.large_bucket_window);
+    let mut verified: Vec<(u32, u32, Relation, Scores)> = cands
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let s = verify::score(&bodies[a as usize].shingles, &bodies[b as usize].shingles);
+            verify::classify(s, cfg).map(|r| (a, b, r, s))
+        })
+        .flat_map_iter(|(a, b, r, s)| [(a, b, r, s), (b, a, r, s)])
+        .collect();
+    verified.par_sort_unstable_by_key(|v| (v.0, v.1));
+    (keys, verified)
+}
