@@ -20,7 +20,7 @@
 use ahash::{AHashMap, AHashSet};
 
 use super::state::{
-    keys40, line_set, postings, State, FULL_EXPANSION, FULL_GROUP, ITEM_MASK, SAMPLE,
+    keys40, line_set, Postings, State, FULL_EXPANSION, FULL_GROUP, ITEM_MASK, SAMPLE,
 };
 use super::stream::Match;
 use crate::boilerplate::{self, Stats};
@@ -244,14 +244,14 @@ fn document_edges(state: &State, body: &NewBody) -> Vec<Found> {
 /// Counts, per indexed item, the `key40`s of `keys` it shares with `d`
 /// that are held by 2 to `max` items once `d`'s `extra` items are added.
 fn shared(
-    post: &[u64],
+    post: &Postings,
     keys: &[u64],
     max: usize,
     extra: &dyn Fn(u64) -> usize,
 ) -> AHashMap<u32, u32> {
     let mut counts: AHashMap<u32, u32> = AHashMap::new();
     for &k in keys {
-        let p = postings(post, k);
+        let p = post.get(k);
         let df = p.len() + extra(k);
         if (2..=max).contains(&df) {
             for &x in p {

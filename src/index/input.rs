@@ -39,6 +39,21 @@ impl Ids {
         ids
     }
 
+    /// The id [`claim`](Ids::claim) would give `id`, without claiming it.
+    pub fn peek(&self, id: &str) -> String {
+        let n = self.0.get(id).copied().unwrap_or(0) + 1;
+        if n == 1 {
+            return id.to_string();
+        }
+        let mut k = n;
+        let mut renamed = format!("{id}#{k}");
+        while self.0.contains_key(&renamed) {
+            k += 1;
+            renamed = format!("{id}#{k}");
+        }
+        renamed
+    }
+
     /// Makes `doc.id` unique, warning (with `path` and `line`) when it is
     /// renamed.
     pub fn claim(
@@ -151,6 +166,8 @@ mod tests {
         let mut d = doc("x");
         ids.claim(&mut d, "f", 4, &mut w);
         assert_eq!(d.id, "x#4");
+        assert_eq!(ids.peek("x"), "x#5");
+        assert_eq!(ids.peek("z"), "z");
         let mut d = doc("y");
         ids.claim(&mut d, "f", 5, &mut w);
         assert_eq!(d.id, "y");

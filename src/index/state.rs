@@ -69,9 +69,9 @@ pub(crate) struct State {
     pub verified: Vec<(u32, u32, Relation, Scores)>,
     /// Anchor postings `key40 | item`, sorted: items are the bodies, then
     /// the tails in host order.
-    pub anchors: Vec<u64>,
+    pub anchors: Postings,
     /// Rare-word postings `key40 | document`, sorted.
-    pub words: Vec<u64>,
+    pub words: Postings,
     /// Body anchors in at least `anchor_max_docs` bodies: one more makes
     /// them common.
     pub hot: AHashSet<u64>,
@@ -110,11 +110,44 @@ pub(crate) fn keys40(keys: &[u64]) -> Vec<u64> {
     v
 }
 
-/// The postings of `key` (a `key40`) in sorted `postings`.
-pub(crate) fn postings(postings: &[u64], key: u64) -> &[u64] {
-    let lo = postings.partition_point(|p| p & !ITEM_MASK < key);
-    let hi = lo + postings[lo..].partition_point(|p| p & !ITEM_MASK == key);
-    &postings[lo..hi]
+/// Sorted postings `key40 | item` with a table of where each run of
+/// top bits starts, so that a key is found in a few neighbouring entries.
+#[derive(Debug, Default)]
+pub(crate) struct Postings {
+    data: Vec<u64>,
+    /// `starts[p]`: the first posting whose top `bits` bits are ≥ `p`.
+    starts: Vec<u32>,
+    bits: u32,
+}
+
+impl Postings {
+    /// Indexes `data`, sorted.
+    pub fn new(data: Vec<u64>) -> Self {
+        assert!(data.len() < u32::MAX as usize, "at most 2^32 postings");
+        let bits = (data.len().max(1).ilog2()).clamp(8, 24);
+        let shift = 64 - bits;
+        let mut starts = Vec::with_capacity((1 << bits) + 1);
+        let mut at = 0usize;
+        for p in 0..=(1u64 << bits) {
+            while at < data.len() && (data[at] >> shift) < p {
+                at += 1;
+            }
+            starts.push(at as u32);
+        }
+        Postings { data, starts, bits }
+    }
+
+    /// The postings of `key` (a `key40`).
+    pub fn get(&self, key: u64) -> &[u64] {
+        if self.starts.is_empty() {
+            return &[];
+        }
+        let p = (key >> (64 - self.bits)) as usize;
+        let run = &self.data[self.starts[p] as usize..self.starts[p + 1] as usize];
+        let lo = run.partition_point(|x| x & !ITEM_MASK < key);
+        let hi = lo + run[lo..].partition_point(|x| x & !ITEM_MASK == key);
+        &run[lo..hi]
+    }
 }
 
 impl State {
@@ -170,8 +203,8 @@ impl State {
             shape,
             band_keys,
             verified,
-            anchors: Vec::new(),
-            words: Vec::new(),
+            anchors: Postings::default(),
+            words: Postings::default(),
             hot: AHashSet::new(),
             hosts: Vec::new(),
             tail_anchors: Vec::new(),
@@ -234,7 +267,7 @@ impl State {
         drop(anchors);
         post.par_sort_unstable();
         post.dedup();
-        self.anchors = post;
+        self.anchors = Postings::new(post);
         let mut words: Vec<u64> = (0..n as u32)
             .into_par_iter()
             .flat_map_iter(|i| {
@@ -244,7 +277,7 @@ impl State {
             })
             .collect();
         words.par_sort_unstable();
-        self.words = words;
+        self.words = Postings::new(words);
     }
 }
 
@@ -280,4 +313,29 @@ fn document_level(
         .collect();
     verified.par_sort_unstable_by_key(|v| (v.0, v.1));
     (keys, verified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postings_find_every_key() {
+        let mut data: Vec<u64> = (0..5000u64)
+            .map(|i| (hash::mix(i % 1700, 7) & !ITEM_MASK) | (i % 300))
+            .collect();
+        data.sort_unstable();
+        data.dedup();
+        let p = Postings::new(data.clone());
+        for i in 0..1800u64 {
+            let key = hash::mix(i, 7) & !ITEM_MASK;
+            let want: Vec<u64> = data
+                .iter()
+                .copied()
+                .filter(|x| x & !ITEM_MASK == key)
+                .collect();
+            assert_eq!(p.get(key), &want[..], "{i}");
+        }
+        assert!(Postings::default().get(42).is_empty());
+    }
 }

@@ -79,8 +79,7 @@ impl Streamer {
     }
 
     fn prepare(&self, mut doc: Document) -> (Document, Segmented) {
-        let mut ids = self.ids.clone();
-        ids.claim(&mut doc, "-", 0, &mut Vec::new());
+        doc.id = self.ids.peek(&doc.id);
         let seg = segment(&doc.text, &mut self.markers.normalizer(), &self.markers);
         (doc, seg)
     }
