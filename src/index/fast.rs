@@ -7,35 +7,37 @@
 //! indexed documents alone only through `d`. `d` comes last, so it is
 //! last in every sorted run, bucket and group it joins. Boilerplate
 //! statistics change only for line hashes `d` carries; when one of them
-//! changes status *and* an indexed document carries it, the indexed bodies
-//! change too, and the fast path gives up (returns `None`) for the slow
-//! one. Otherwise every indexed body, group, representative, signature
-//! and verified pair is unchanged, and `d`'s pairs follow from `d`'s own
+//! changes status and indexed documents carry it, their bodies change:
+//! those *dirty* documents (at most [`State::dirty_limit`], else the fast
+//! path gives up and returns `None`) get new bodies, groups,
+//! representatives and bucket entries in a [`View`], and their old
+//! anchors and words are replaced by their new ones in every count. Every
+//! other indexed body is unchanged, and `d`'s pairs follow from `d`'s own
 //! body with each stage's rule applied to the runs `d` joins: exact-group
 //! membership and its size limits, LSH buckets with `d` appended
 //! (windowed when too large), anchor and rare-word counts with `d` added,
-//! anchors made common by `d`, tail copies both ways, and the strongest
-//! relation per pair.
+//! anchors made common, tail copies both ways, and the strongest relation
+//! per pair.
+
+use std::collections::BTreeMap;
 
 use ahash::{AHashMap, AHashSet};
 
-use super::state::{
-    keys40, line_set, Postings, State, FULL_EXPANSION, FULL_GROUP, ITEM_MASK, SAMPLE,
-};
+use super::fast_passages;
+use super::state::{band_key, line_set, State, FULL_EXPANSION, FULL_GROUP, SAMPLE};
 use super::stream::Match;
+use super::view::{Dirty, View};
 use crate::boilerplate::{self, Stats};
-use crate::hash;
 use crate::minhash;
-use crate::passage::{align, grams, set};
 use crate::pipeline::body_positions;
 use crate::segment::Segmented;
-use crate::shingle::{intersection, shingles};
+use crate::shingle::shingles;
 use crate::tails;
 use crate::verify::{self, Relation, Scores};
 
 /// One relation of `d` to indexed document `x`, before the strongest is
 /// kept.
-type Found = (u32, Relation, f64, f64);
+pub(crate) type Found = (u32, Relation, f64, f64);
 
 /// Are two line sets related once the line `skip` is set aside (as
 /// `boilerplate::learn` judges it)?
@@ -100,9 +102,13 @@ fn recurring<'a>(
     rel * 2 < picks.len() - 1
 }
 
-/// The recurring lines of `d`, or `None` when adding `d` changes whether
-/// a line of an indexed document is recurring.
-fn recurring_lines(state: &State, lines: &[(u64, u32)]) -> Option<AHashSet<u64>> {
+/// How `d` changes the boilerplate statistics: the recurring lines of
+/// `d`, and the line hashes of indexed documents whose status `d` changes
+/// (with their new status).
+fn boilerplate_changes(
+    state: &State,
+    lines: &[(u64, u32)],
+) -> (AHashSet<u64>, AHashMap<u64, bool>) {
     let n = state.corpus.docs.len() as u32;
     let set = |i: u32| -> &[(u64, u32)] {
         if i == n {
@@ -111,7 +117,8 @@ fn recurring_lines(state: &State, lines: &[(u64, u32)]) -> Option<AHashSet<u64>>
             &state.line_sets[i as usize]
         }
     };
-    let mut out = AHashSet::new();
+    let mut recurring_d = AHashSet::new();
+    let mut flips = AHashMap::new();
     for &(h, w) in lines {
         let lo = state.lines.partition_point(|x| x.0 < h);
         let hi = lo + state.lines[lo..].partition_point(|x| x.0 == h);
@@ -122,39 +129,76 @@ fn recurring_lines(state: &State, lines: &[(u64, u32)]) -> Option<AHashSet<u64>>
         run.push((n, w));
         let now = recurring(state, h, &run, &set);
         if now != state.stats.recurring.contains(&h) {
-            return None;
+            flips.insert(h, now);
         }
         if now {
-            out.insert(h);
+            recurring_d.insert(h);
         }
     }
-    Some(out)
+    (recurring_d, flips)
 }
 
-/// `d`'s body as the pipeline computes it.
-struct NewBody {
-    tokens: Vec<u64>,
-    shingles: Vec<u64>,
-    tail_start: Option<u32>,
+/// The body of a document under recurring lines `recurring`.
+fn body_of(seg: &Segmented, recurring: AHashSet<u64>, shingle_words: usize) -> Dirty {
+    let mut marks = boilerplate::mark(seg, &Stats { recurring });
+    let tail = tails::find(seg, &mut marks);
+    let positions = body_positions(seg, &marks, tail.as_ref());
+    let tokens: Vec<u64> = positions.iter().map(|&p| seg.tokens[p as usize]).collect();
+    Dirty {
+        shingles: shingles(&tokens, shingle_words),
+        tokens,
+        tail: tail.map(|t| seg.tokens[seg.lines[t.line].tok_start as usize..].to_vec()),
+    }
+}
+
+/// The new bodies of the indexed documents carrying a line whose status
+/// `flips`, or `None` when there are too many of them.
+fn dirty_docs(state: &State, flips: &AHashMap<u64, bool>) -> Option<BTreeMap<u32, Dirty>> {
+    let mut docs: BTreeMap<u32, Dirty> = BTreeMap::new();
+    let mut hashes: Vec<u64> = flips.keys().copied().collect();
+    hashes.sort_unstable();
+    let mut ids: Vec<u32> = Vec::new();
+    for h in hashes {
+        let lo = state.lines.partition_point(|x| x.0 < h);
+        ids.extend(
+            state.lines[lo..]
+                .iter()
+                .take_while(|x| x.0 == h)
+                .map(|x| x.1),
+        );
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > state.dirty_limit() {
+        return None;
+    }
+    for x in ids {
+        let recurring = state.line_sets[x as usize]
+            .iter()
+            .map(|&(h, _)| h)
+            .filter(|h| {
+                flips
+                    .get(h)
+                    .copied()
+                    .unwrap_or_else(|| state.stats.recurring.contains(h))
+            })
+            .collect();
+        let seg = &state.corpus.docs[x as usize].seg;
+        docs.insert(x, body_of(seg, recurring, state.cfg.shingle_words));
+    }
+    Some(docs)
 }
 
 /// The relations of `d` (segmented as `seg`) to the indexed documents, by
 /// indexed document, or `None` when only the slow path can tell.
 pub(crate) fn relate(state: &State, seg: &Segmented) -> Option<Vec<Found>> {
-    let recurring = recurring_lines(state, &line_set(seg))?;
-    let mut marks = boilerplate::mark(seg, &Stats { recurring });
-    let tail = tails::find(seg, &mut marks);
-    let positions = body_positions(seg, &marks, tail.as_ref());
-    let tokens: Vec<u64> = positions.iter().map(|&p| seg.tokens[p as usize]).collect();
-    let body = NewBody {
-        shingles: shingles(&tokens, state.cfg.shingle_words),
-        tokens,
-        tail_start: tail.map(|t| seg.lines[t.line].tok_start),
-    };
-    let mut found = document_edges(state, &body);
+    let (recurring, flips) = boilerplate_changes(state, &line_set(seg));
+    let view = View::new(state, dirty_docs(state, &flips)?);
+    let body = body_of(seg, recurring, state.cfg.shingle_words);
+    let mut found = document_edges(&view, &body.shingles);
     if state.cfg.passages {
         let known: AHashSet<u32> = found.iter().map(|f| f.0).collect();
-        found.extend(passage_edges(state, seg, &body, &known));
+        found.extend(fast_passages::edges(&view, &body, &known));
     }
     // The strongest relation per pair, as `combine` keeps it.
     found.sort_by_key(|f| (f.0, f.1));
@@ -162,194 +206,69 @@ pub(crate) fn relate(state: &State, seg: &Segmented) -> Option<Vec<Found>> {
     Some(found)
 }
 
-fn found(x: u32, r: Relation, s: Scores) -> Found {
+pub(crate) fn found(x: u32, r: Relation, s: Scores) -> Found {
     (x, r, s.jaccard, s.containment)
 }
 
 /// Document-level relations: `d`'s exact-duplicate group, or LSH
 /// candidates when `d` represents its own group, each verified and
 /// expanded to group members.
-fn document_edges(state: &State, body: &NewBody) -> Vec<Found> {
-    let sh = &body.shingles;
+fn document_edges(v: &View, sh: &[u64]) -> Vec<Found> {
+    let s = v.s;
     let mut out = Vec::new();
     if sh.is_empty() {
         return out;
     }
-    let key = (hash::seq(sh, hash::SET_SEED), sh.len() as u32);
-    let lo = state.group_keys.partition_point(|g| (g.0, g.1) < key);
-    let joined = state.group_keys[lo..]
-        .iter()
-        .take_while(|g| (g.0, g.1) == key)
-        .map(|g| g.2 as usize)
-        .find(|&gi| state.shingles(state.groups[gi][0]) == *sh);
-    let same = Scores {
-        jaccard: 1.0,
-        containment: 1.0,
-        smaller: sh.len(),
+    let verified = |x: u32| {
+        let score = verify::score(&v.shingles(x), sh);
+        verify::classify(score, &s.cfg).map(|r| (r, score))
     };
-    if let Some(gi) = joined {
-        let g = &state.groups[gi];
-        let members = if g.len() < FULL_GROUP {
-            &g[..]
-        } else {
-            &g[..1]
+    if let Some(g) = v.group_of_set(sh) {
+        let same = Scores {
+            jaccard: 1.0,
+            containment: 1.0,
+            smaller: sh.len(),
         };
+        let members = if g.len() < FULL_GROUP { g } else { &g[..1] };
         out.extend(members.iter().map(|&x| found(x, Relation::Duplicate, same)));
-        let rep = g[0];
-        let lo = state.verified.partition_point(|v| v.0 < rep);
-        for &(_, other, rel, s) in state.verified[lo..].iter().take_while(|v| v.0 == rep) {
-            let gb = &state.groups[state.group_of[other as usize] as usize];
+        for other in v.lsh_partners(g[0]) {
+            let Some((rel, score)) = verified(other) else {
+                continue;
+            };
+            let gb = v.group(other);
             if (g.len() + 1) * gb.len() <= FULL_EXPANSION {
-                out.extend(gb.iter().map(|&y| found(y, rel, s)));
+                out.extend(gb.iter().map(|&y| found(y, rel, score)));
             }
         }
         return out;
     }
-    let shape = state.shape;
-    let sig = minhash::signature(sh, state.cfg.permutations);
+    let shape = s.shape;
+    let sig = minhash::signature(sh, s.cfg.permutations);
     let mut cands: Vec<u32> = Vec::new();
     for b in 0..shape.bands {
-        let band = &sig[b * shape.rows..(b + 1) * shape.rows];
-        let key = (b as u32, hash::seq(band, hash::BAND_SEED ^ b as u64));
-        let lo = state.band_keys.partition_point(|k| (k.0, k.1) < key);
-        let hi = lo + state.band_keys[lo..].partition_point(|k| (k.0, k.1) == key);
-        let len = hi - lo;
-        let w = if len + 1 > state.cfg.max_bucket {
-            state.cfg.large_bucket_window
+        let bucket = v.bucket(b as u32, band_key(&sig, shape, b));
+        let len = bucket.len();
+        let w = if len + 1 > s.cfg.max_bucket {
+            s.cfg.large_bucket_window
         } else {
             len + 1
         };
-        cands.extend(
-            state.band_keys[lo + len.saturating_sub(w)..hi]
-                .iter()
-                .map(|k| k.2),
-        );
+        cands.extend_from_slice(&bucket[len.saturating_sub(w)..]);
     }
     cands.sort_unstable();
     cands.dedup();
     for x in cands {
-        let s = verify::score(&state.shingles(x), sh);
-        if let Some(rel) = verify::classify(s, &state.cfg) {
-            let gx = &state.groups[state.group_of[x as usize] as usize];
+        if let Some((rel, score)) = verified(x) {
+            let gx = v.group(x);
             if gx.len() <= FULL_EXPANSION {
-                out.extend(gx.iter().map(|&y| found(y, rel, s)));
+                out.extend(gx.iter().map(|&y| found(y, rel, score)));
             } else {
-                out.push(found(x, rel, s));
+                out.push(found(x, rel, score));
             }
         }
     }
     out
 }
-
-/// Counts, per indexed item, the `key40`s of `keys` it shares with `d`
-/// that are held by 2 to `max` items once `d`'s `extra` items are added.
-fn shared(
-    post: &Postings,
-    keys: &[u64],
-    max: usize,
-    extra: &dyn Fn(u64) -> usize,
-) -> AHashMap<u32, u32> {
-    let mut counts: AHashMap<u32, u32> = AHashMap::new();
-    for &k in keys {
-        let p = post.get(k);
-        let df = p.len() + extra(k);
-        if (2..=max).contains(&df) {
-            for &x in p {
-                *counts.entry((x & ITEM_MASK) as u32).or_insert(0) += 1;
-            }
-        }
-    }
-    counts
-}
-
-/// Shared passages and tail copies between `d` and the indexed documents.
-fn passage_edges(
-    state: &State,
-    seg: &Segmented,
-    body: &NewBody,
-    known: &AHashSet<u32>,
-) -> Vec<Found> {
-    let pc = &state.cfg.passage;
-    let n = state.corpus.docs.len() as u32;
-    let anchors = set(grams(&body.tokens, pc.anchor_words));
-    let k_body = keys40(&anchors);
-    let tail = body
-        .tail_start
-        .map(|s| set(grams(&seg.tokens[s as usize..], pc.anchor_words)));
-    let k_tail = tail.as_deref().map(keys40).unwrap_or_default();
-    let has = |v: &[u64], k: u64| v.binary_search(&k).is_ok();
-    let max = pc.anchor_max_docs;
-    let mut out = Vec::new();
-    let mut cands: Vec<u32> = Vec::new();
-    let body_counts = shared(&state.anchors, &k_body, max, &|k| {
-        1 + usize::from(has(&k_tail, k))
-    });
-    let scores = |x: u32| verify::score(&state.shingles(x), &body.shingles);
-    let copies =
-        |tail: &[u64], other: &[u64]| intersection(tail, other) as f64 / tail.len().max(1) as f64;
-    for (&item, &c) in &body_counts {
-        if (c as usize) < pc.min_shared_anchors {
-            continue;
-        }
-        if item < n {
-            cands.push(item);
-        } else {
-            // An indexed tail that may copy d's body.
-            let t = (item - n) as usize;
-            if copies(&state.tail_anchors[t], &anchors) >= pc.tail_min_containment {
-                let host = state.hosts[t];
-                out.push(found(host, Relation::TailCopy, scores(host)));
-            }
-        }
-    }
-    if let Some(tail) = &tail {
-        let tail_counts = shared(&state.anchors, &k_tail, max, &|k| {
-            1 + usize::from(has(&k_body, k))
-        });
-        for (&item, &c) in &tail_counts {
-            if (c as usize) < pc.min_shared_anchors {
-                continue;
-            }
-            let (other, share) = if item < n {
-                let other = set(grams(&state.body(item), pc.anchor_words));
-                (item, copies(tail, &other))
-            } else {
-                let t = (item - n) as usize;
-                let o = &state.tail_anchors[t];
-                let smaller = tail.len().min(o.len()).max(1);
-                (
-                    state.hosts[t],
-                    intersection(tail, o) as f64 / smaller as f64,
-                )
-            };
-            if share >= pc.tail_min_containment {
-                out.push(found(other, Relation::TailCopy, scores(other)));
-            }
-        }
-    }
-    let k_words = keys40(&body.tokens);
-    let word_counts = shared(&state.words, &k_words, pc.word_max_docs, &|_| 1);
-    cands.extend(
-        word_counts
-            .iter()
-            .filter(|(_, &c)| c as usize >= pc.min_shared_words)
-            .map(|(&x, _)| x),
-    );
-    cands.sort_unstable();
-    cands.dedup();
-    let common: AHashSet<u64> = anchors
-        .iter()
-        .filter(|a| state.hot.contains(*a))
-        .copied()
-        .collect();
-    for x in cands.into_iter().filter(|x| !known.contains(x)) {
-        if !align(&state.body(x), &body.tokens, &common, pc).is_empty() {
-            out.push(found(x, Relation::SharedPassages, scores(x)));
-        }
-    }
-    out
-}
-
 /// The matches of `relate` as reported: ids, rounded scores, sorted by id.
 pub(crate) fn matches(state: &State, found: Vec<Found>) -> Vec<Match> {
     let round4 = |x: f64| (x * 10_000.0).round() / 10_000.0;

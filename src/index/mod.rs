@@ -29,6 +29,7 @@
 
 mod codec;
 mod fast;
+mod fast_passages;
 pub mod format;
 mod input;
 mod lock;
@@ -37,6 +38,7 @@ mod query;
 mod state;
 mod store;
 mod stream;
+mod view;
 
 use std::path::{Path, PathBuf};
 

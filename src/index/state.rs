@@ -11,10 +11,10 @@
 //! | `stats`, `lines`, `line_sets` | `boilerplate::learn` (recurring lines) |
 //! | `bodies` | `pipeline::bodies` |
 //! | `groups`, `group_keys` | `pipeline::exact_groups` |
-//! | `band_keys`, `verified` | `lsh::candidates`, `verify` |
-//! | `anchors`, `words`, `hot`, `tail_anchors` | `passage::candidates` |
+//! | `band_keys` | `lsh::candidates` |
+//! | `anchors`, `words`, `df64`, `tail_anchors` | `passage::candidates` |
 
-use ahash::AHashSet;
+use ahash::AHashMap;
 use rayon::prelude::*;
 
 use crate::boilerplate::{self, Stats};
@@ -26,7 +26,6 @@ use crate::pipeline::{self, Body, Corpus};
 use crate::progress::Progress;
 use crate::segment::Segmented;
 use crate::shingle::shingles;
-use crate::verify::{self, Relation, Scores};
 
 /// Low bits of a posting that hold the item (as in `passage::co_occurring`).
 pub(crate) const ITEM_BITS: u32 = 24;
@@ -39,6 +38,9 @@ pub(crate) const FULL_GROUP: usize = 64;
 pub(crate) const FULL_EXPANSION: usize = 4096;
 /// Documents sampled to judge a recurring line (as in `boilerplate`).
 pub(crate) const SAMPLE: usize = 9;
+/// At most this many indexed documents may have their bodies changed by
+/// a new document (lines it makes boilerplate) for the fast path to apply.
+pub(crate) const MAX_DIRTY: usize = 8;
 
 /// The corpus-wide structures of the indexed documents.
 pub(crate) struct State {
@@ -64,17 +66,15 @@ pub(crate) struct State {
     pub shape: lsh::Bands,
     /// (band, key, representative) of every group representative, sorted.
     pub band_keys: Vec<(u32, u64, u32)>,
-    /// Verified representative pairs, both ways: (rep, other rep,
-    /// relation, scores), sorted.
-    pub verified: Vec<(u32, u32, Relation, Scores)>,
     /// Anchor postings `key40 | item`, sorted: items are the bodies, then
     /// the tails in host order.
     pub anchors: Postings,
     /// Rare-word postings `key40 | document`, sorted.
     pub words: Postings,
-    /// Body anchors in at least `anchor_max_docs` bodies: one more makes
-    /// them common.
-    pub hot: AHashSet<u64>,
+    /// Number of bodies holding each body anchor held by at least
+    /// [`State::df64_floor`] bodies (exact 64-bit anchors, as the set of
+    /// common anchors counts them).
+    pub df64: AHashMap<u64, u32>,
     /// Documents with a tail, in order.
     pub hosts: Vec<u32>,
     /// Their tail anchor sets.
@@ -185,7 +185,7 @@ impl State {
         group_keys.sort_unstable();
         let shape = pipeline::band_shape(cfg);
         let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
-        let (band_keys, verified) = document_level(&bodies, &reps, shape, cfg);
+        let band_keys = band_keys(&bodies, &reps, shape);
         for b in &mut bodies {
             b.sig = Vec::new();
             b.shingles = Vec::new();
@@ -202,10 +202,9 @@ impl State {
             group_keys,
             shape,
             band_keys,
-            verified,
             anchors: Postings::default(),
             words: Postings::default(),
-            hot: AHashSet::new(),
+            df64: AHashMap::new(),
             hosts: Vec::new(),
             tail_anchors: Vec::new(),
         };
@@ -230,6 +229,29 @@ impl State {
         body_tokens(&self.corpus.docs[i].seg, &self.bodies[i])
     }
 
+    /// Body anchors held by fewer bodies than this are not in `df64`.
+    pub fn df64_floor(&self) -> usize {
+        self.cfg
+            .passage
+            .anchor_max_docs
+            .saturating_sub(MAX_DIRTY)
+            .max(2)
+    }
+
+    /// How many indexed bodies a new document may change for the fast
+    /// path to apply: an anchor below [`State::df64_floor`] cannot become
+    /// common with that many more holders plus the new document.
+    pub fn dirty_limit(&self) -> usize {
+        if self.cfg.passages {
+            self.cfg
+                .passage
+                .anchor_max_docs
+                .saturating_sub(self.df64_floor())
+        } else {
+            MAX_DIRTY
+        }
+    }
+
     fn passage_level(&mut self) {
         let n = self.corpus.docs.len();
         let pc = self.cfg.passage.clone();
@@ -239,10 +261,11 @@ impl State {
             .collect();
         let mut all: Vec<u64> = anchors.iter().flatten().copied().collect();
         all.par_sort_unstable();
-        self.hot = all
+        let floor = self.df64_floor();
+        self.df64 = all
             .chunk_by(|x, y| x == y)
-            .filter(|r| r.len() >= pc.anchor_max_docs)
-            .map(|r| r[0])
+            .filter(|r| r.len() >= floor)
+            .map(|r| (r[0], r.len() as u32))
             .collect();
         drop(all);
         self.hosts = (0..n as u32)
@@ -281,38 +304,23 @@ impl State {
     }
 }
 
-/// Band keys of the representatives and their verified pairs, as
-/// `pipeline::document_edges` finds them.
-#[allow(clippy::type_complexity)]
-fn document_level(
-    bodies: &[Body],
-    reps: &[u32],
-    shape: lsh::Bands,
-    cfg: &Config,
-) -> (Vec<(u32, u64, u32)>, Vec<(u32, u32, Relation, Scores)>) {
+/// The band keys of the representatives, as `lsh::candidates` makes them.
+fn band_keys(bodies: &[Body], reps: &[u32], shape: lsh::Bands) -> Vec<(u32, u64, u32)> {
     let mut keys: Vec<(u32, u64, u32)> = reps
         .par_iter()
         .flat_map_iter(|&d| {
             let sig = &bodies[d as usize].sig;
-            (0..shape.bands).map(move |b| {
-                let band = &sig[b * shape.rows..(b + 1) * shape.rows];
-                (b as u32, hash::seq(band, hash::BAND_SEED ^ b as u64), d)
-            })
+            (0..shape.bands).map(move |b| (b as u32, band_key(sig, shape, b), d))
         })
         .collect();
     keys.par_sort_unstable();
-    let sigs: Vec<&[u64]> = bodies.iter().map(|b| b.sig.as_slice()).collect();
-    let cands = lsh::candidates(&sigs, reps, shape, cfg.max_bucket, cfg.large_bucket_window);
-    let mut verified: Vec<(u32, u32, Relation, Scores)> = cands
-        .par_iter()
-        .filter_map(|&(a, b)| {
-            let s = verify::score(&bodies[a as usize].shingles, &bodies[b as usize].shingles);
-            verify::classify(s, cfg).map(|r| (a, b, r, s))
-        })
-        .flat_map_iter(|(a, b, r, s)| [(a, b, r, s), (b, a, r, s)])
-        .collect();
-    verified.par_sort_unstable_by_key(|v| (v.0, v.1));
-    (keys, verified)
+    keys
+}
+
+/// The key of band `b` of signature `sig`.
+pub(crate) fn band_key(sig: &[u64], shape: lsh::Bands, b: usize) -> u64 {
+    let band = &sig[b * shape.rows..(b + 1) * shape.rows];
+    hash::seq(band, hash::BAND_SEED ^ b as u64)
 }
 
 #[cfg(test)]
