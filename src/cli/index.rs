@@ -130,8 +130,18 @@ pub(super) fn run_query(args: QueryArgs, matches: Option<&ArgMatches>) -> Result
         let mut input = stdin.lock();
         let mut output = BufWriter::new(std::io::stdout().lock());
         let bars = Bars::new(common.quiet, common.timings);
-        index::stream(&opened, &mut input, &mut output, &cfg, &bars)?;
+        let done = index::stream(&opened, &mut input, &mut output, &cfg, &bars)?;
         output.flush()?;
+        if !common.quiet {
+            eprintln!(
+                "streamed {} records against {} indexed documents: {} answered by lookup, {} by \
+                 the whole pipeline",
+                done.lines,
+                opened.len(),
+                done.fast,
+                done.slow
+            );
+        }
         return Ok(());
     }
     let bars = Bars::new(common.quiet, common.timings);
@@ -196,21 +206,21 @@ fn info(path: &Path) -> Result<()> {
     }
     let _ = write!(
         s,
-        "\ndocuments: {} ({:.1} MB of text, {:.1} MB stored)\nsegments: {} document segments\n",
+        "\ndocuments: {} ({} of text, {} stored)\nsegments: {} document segments\n",
         index.len(),
-        text as f64 / 1e6,
-        stored as f64 / 1e6,
+        human(text),
+        human(stored),
         segments.len()
     );
     for (i, seg) in segments.iter().enumerate() {
         let _ = writeln!(
             s,
-            "  {:>3}: {} documents, {:.1} MB of text, {} bytes stored, added at {} (Unix time), \
+            "  {:>3}: {} documents, {} of text, {} stored, added at {} (Unix time), \
              fields {}/{}/{}",
             i + 1,
             seg.documents,
-            seg.text_bytes as f64 / 1e6,
-            seg.stored_bytes,
+            human(seg.text_bytes),
+            human(seg.stored_bytes),
             seg.added,
             seg.fields[0],
             seg.fields[1],
@@ -229,4 +239,14 @@ fn info(path: &Path) -> Result<()> {
             .join(" ")
     );
     print_summary(&s)
+}
+
+/// `bytes` for people: B, kB, MB or GB (powers of 1000).
+fn human(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.2} GB", bytes as f64 / 1e9),
+    }
 }

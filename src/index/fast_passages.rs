@@ -84,29 +84,54 @@ fn shared(
     counts
 }
 
-/// Shared passages and tail copies between `d` (body `body`) and the
-/// indexed documents; `known` are those with a document-level relation.
-#[allow(clippy::many_single_char_names)]
-pub(crate) fn edges(v: &View, body: &Dirty, known: &AHashSet<u32>) -> Vec<Found> {
-    let s = v.s;
-    let pc = &s.cfg.passage;
-    let n = v.len();
-    let dk = DirtyKeys::all(v);
-    let anchors = set(grams(&body.tokens, pc.anchor_words));
-    let k_body = keys40(&anchors);
-    let tail = body.tail.as_ref().map(|t| set(grams(t, pc.anchor_words)));
-    let k_tail = tail.as_deref().map(keys40).unwrap_or_default();
-    let clean_anchor = |i: u32| {
+/// `d` and what the passage level needs of the indexed documents.
+struct Ctx<'a> {
+    v: &'a View<'a>,
+    dirty: Vec<DirtyKeys>,
+    body: &'a Dirty,
+    /// `d`'s body anchors (64-bit set) and their keys.
+    anchors: Vec<u64>,
+    k_body: Vec<u64>,
+    /// `d`'s tail anchors and their keys.
+    tail: Option<Vec<u64>>,
+    k_tail: Vec<u64>,
+}
+
+fn copies(tail: &[u64], other: &[u64]) -> f64 {
+    intersection(tail, other) as f64 / tail.len().max(1) as f64
+}
+
+impl<'a> Ctx<'a> {
+    fn new(v: &'a View<'a>, body: &'a Dirty) -> Self {
+        let aw = v.s.cfg.passage.anchor_words;
+        let anchors = set(grams(&body.tokens, aw));
+        let tail = body.tail.as_ref().map(|t| set(grams(t, aw)));
+        Ctx {
+            v,
+            dirty: DirtyKeys::all(v),
+            body,
+            k_body: keys40(&anchors),
+            anchors,
+            k_tail: tail.as_deref().map(keys40).unwrap_or_default(),
+            tail,
+        }
+    }
+
+    /// The item of an anchor posting, unless a dirty document's.
+    fn clean_anchor(&self, i: u32) -> Option<Item> {
+        let n = self.v.len();
         let it = if i < n {
             Item::Body(i)
         } else {
-            Item::Tail(s.hosts[(i - n) as usize])
+            Item::Tail(self.v.s.hosts[(i - n) as usize])
         };
         let (Item::Body(x) | Item::Tail(x)) = it;
-        (!v.dirty.contains_key(&x)).then_some(it)
-    };
-    let dirty_anchor = |k: u64, out: &mut Vec<Item>| {
-        for d in &dk {
+        (!self.v.dirty.contains_key(&x)).then_some(it)
+    }
+
+    /// The dirty items holding anchor key `k`.
+    fn dirty_anchor(&self, k: u64, out: &mut Vec<Item>) {
+        for d in &self.dirty {
             if has(&d.body, k) {
                 out.push(Item::Body(d.doc));
             }
@@ -114,13 +139,65 @@ pub(crate) fn edges(v: &View, body: &Dirty, known: &AHashSet<u32>) -> Vec<Found>
                 out.push(Item::Tail(d.doc));
             }
         }
-    };
-    let tail_anchors = |h: u32| -> Vec<u64> {
-        match v.dirty.get(&h) {
+    }
+
+    /// Items sharing enough of `keys` (a part of `d`; `other` is the
+    /// other part's keys) to be candidates.
+    fn anchor_candidates(&self, keys: &[u64], other: &[u64]) -> Vec<Item> {
+        let pc = &self.v.s.cfg.passage;
+        let counts = shared(
+            &self.v.s.anchors,
+            keys,
+            pc.anchor_max_docs,
+            &|k| 1 + usize::from(has(other, k)),
+            &|i| self.clean_anchor(i),
+            &|k, out| self.dirty_anchor(k, out),
+        );
+        let mut items: Vec<Item> = counts
+            .into_iter()
+            .filter(|&(_, c)| c as usize >= pc.min_shared_anchors)
+            .map(|(it, _)| it)
+            .collect();
+        items.sort_unstable();
+        items
+    }
+
+    /// Bodies sharing enough rare words with `d`'s body.
+    fn word_candidates(&self) -> Vec<u32> {
+        let pc = &self.v.s.cfg.passage;
+        let counts = shared(
+            &self.v.s.words,
+            &keys40(&self.body.tokens),
+            pc.word_max_docs,
+            &|_| 1,
+            &|x| (!self.v.dirty.contains_key(&x)).then_some(Item::Body(x)),
+            &|k, out| {
+                out.extend(
+                    self.dirty
+                        .iter()
+                        .filter(|d| has(&d.words, k))
+                        .map(|d| Item::Body(d.doc)),
+                );
+            },
+        );
+        counts
+            .into_iter()
+            .filter(|&(_, c)| c as usize >= pc.min_shared_words)
+            .filter_map(|(it, _)| match it {
+                Item::Body(x) => Some(x),
+                Item::Tail(_) => None,
+            })
+            .collect()
+    }
+
+    /// The tail anchors of host `h`.
+    fn tail_anchors(&self, h: u32) -> Vec<u64> {
+        let s = self.v.s;
+        match self.v.dirty.get(&h) {
             Some(d) => d
                 .tail
                 .as_ref()
-                .map(|t| set(grams(t, pc.anchor_words)))
+                .map(|t| set(grams(t, s.cfg.passage.anchor_words)))
                 .unwrap_or_default(),
             None => s
                 .hosts
@@ -128,85 +205,69 @@ pub(crate) fn edges(v: &View, body: &Dirty, known: &AHashSet<u32>) -> Vec<Found>
                 .map(|t| s.tail_anchors[t].clone())
                 .unwrap_or_default(),
         }
-    };
-    let scores = |x: u32| verify::score(&v.shingles(x), &body.shingles);
-    let copies =
-        |tail: &[u64], other: &[u64]| intersection(tail, other) as f64 / tail.len().max(1) as f64;
-    let max = pc.anchor_max_docs;
-    let mut out = Vec::new();
-    let mut cands: Vec<u32> = Vec::new();
-    let body_counts = shared(
-        &s.anchors,
-        &k_body,
-        max,
-        &|k| 1 + usize::from(has(&k_tail, k)),
-        &clean_anchor,
-        &dirty_anchor,
-    );
-    for (&item, &c) in &body_counts {
-        if (c as usize) < pc.min_shared_anchors {
-            continue;
-        }
-        match item {
-            Item::Body(x) => cands.push(x),
-            // An indexed tail that may copy d's body.
-            Item::Tail(h) => {
-                if copies(&tail_anchors(h), &anchors) >= pc.tail_min_containment {
-                    out.push(found(h, Relation::TailCopy, scores(h)));
+    }
+
+    fn scores(&self, x: u32) -> verify::Scores {
+        verify::score(&self.v.shingles(x), &self.body.shingles)
+    }
+
+    /// Tail copies: indexed tails among `items` that copy `d`'s body.
+    fn tails_copying_body(&self, items: &[Item], out: &mut Vec<Found>) {
+        let min = self.v.s.cfg.passage.tail_min_containment;
+        for &it in items {
+            if let Item::Tail(h) = it {
+                if copies(&self.tail_anchors(h), &self.anchors) >= min {
+                    out.push(found(h, Relation::TailCopy, self.scores(h)));
                 }
             }
         }
     }
-    if let Some(tail) = &tail {
-        let tail_counts = shared(
-            &s.anchors,
-            &k_tail,
-            max,
-            &|k| 1 + usize::from(has(&k_body, k)),
-            &clean_anchor,
-            &dirty_anchor,
-        );
-        for (&item, &c) in &tail_counts {
-            if (c as usize) < pc.min_shared_anchors {
-                continue;
-            }
-            let (other, share) = match item {
-                Item::Body(x) => (x, copies(tail, &v.anchors(x))),
+
+    /// Tail copies: `d`'s tail copying an indexed body among `items`, or
+    /// sharing its anchors with an indexed tail.
+    fn tail_copies(&self, tail: &[u64], items: &[Item], out: &mut Vec<Found>) {
+        for &it in items {
+            let (other, share) = match it {
+                Item::Body(x) => (x, copies(tail, &self.v.anchors(x))),
                 Item::Tail(h) => {
-                    let o = tail_anchors(h);
+                    let o = self.tail_anchors(h);
                     let smaller = tail.len().min(o.len()).max(1);
                     (h, intersection(tail, &o) as f64 / smaller as f64)
                 }
             };
-            if share >= pc.tail_min_containment {
-                out.push(found(other, Relation::TailCopy, scores(other)));
+            if share >= self.v.s.cfg.passage.tail_min_containment {
+                out.push(found(other, Relation::TailCopy, self.scores(other)));
             }
         }
     }
-    let word_counts = shared(
-        &s.words,
-        &keys40(&body.tokens),
-        pc.word_max_docs,
-        &|_| 1,
-        &|x| (!v.dirty.contains_key(&x)).then_some(Item::Body(x)),
-        &|k, out| {
-            out.extend(
-                dk.iter()
-                    .filter(|d| has(&d.words, k))
-                    .map(|d| Item::Body(d.doc)),
-            );
-        },
-    );
-    cands.extend(word_counts.iter().filter_map(|(&it, &c)| match it {
-        Item::Body(x) if c as usize >= pc.min_shared_words => Some(x),
-        _ => None,
-    }));
+}
+
+/// Shared passages and tail copies between `d` (body `body`) and the
+/// indexed documents; `known` are those with a document-level relation.
+pub(crate) fn edges(v: &View, body: &Dirty, known: &AHashSet<u32>) -> Vec<Found> {
+    let c = Ctx::new(v, body);
+    let mut out = Vec::new();
+    let items = c.anchor_candidates(&c.k_body, &c.k_tail);
+    c.tails_copying_body(&items, &mut out);
+    if let Some(tail) = &c.tail {
+        let items = c.anchor_candidates(&c.k_tail, &c.k_body);
+        c.tail_copies(tail, &items, &mut out);
+    }
+    let mut cands: Vec<u32> = items
+        .iter()
+        .filter_map(|&it| match it {
+            Item::Body(x) => Some(x),
+            Item::Tail(_) => None,
+        })
+        .collect();
+    cands.extend(c.word_candidates());
     cands.sort_unstable();
     cands.dedup();
-    let common = common(v, &anchors);
+    let common = common(v, &c.anchors);
+    let pc = &v.s.cfg.passage;
     for x in cands.into_iter().filter(|x| !known.contains(x)) {
         if !align(&v.body(x), &body.tokens, &common, pc).is_empty() {
-            out.push(found(x, Relation::SharedPassages, scores(x)));
+            out.push(found(x, Relation::SharedPassages, c.scores(x)));
         }
     }
     out

@@ -2,11 +2,21 @@
 //!
 //! An index file stores its parameters and every indexed document (id,
 //! source, text, zstd-compressed) in append-only segments (see
-//! [`format`] for the layout and its crash safety). Answers are computed
-//! by running the pipeline over the indexed documents together with the
-//! new ones, so they are exactly those of a scan over both: the
+//! [`format`](mod@format) for the layout and its crash safety). `query` and `add`
+//! run the pipeline over the indexed documents together with the new
+//! ones, so their answers are exactly those of a scan over both: the
 //! boilerplate statistics, rare-anchor counts and clusters all see the
 //! whole archive.
+//!
+//! A streaming query ([`stream`]) answers one document at a time, each as
+//! a scan of the indexed documents plus that one would. It analyses the
+//! indexed documents once and keeps every corpus-wide structure of the
+//! pipeline (recurring lines, exact-duplicate groups, LSH buckets,
+//! anchor and rare-word postings), then relates each new document by
+//! looking up only what it touches, patching the few indexed documents
+//! whose bodies it changes (`fast`, `view`, `fast_passages`); in the rare
+//! case where it would change too many, it runs the whole pipeline. The
+//! two ways are tested to agree.
 //!
 //! ```
 //! use neardup::{config::Config, index, progress::Silent};
@@ -46,7 +56,7 @@ pub use input::{Ids, Input};
 pub use lock::{lock_path, Lock};
 pub use params::{Params, Settings};
 pub use store::{Index, SegmentInfo};
-pub use stream::{Line, Match, Streamer};
+pub use stream::{Line, Match, Streamed, Streamer};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -163,14 +173,14 @@ pub fn compact(path: &Path) -> Result<Written> {
 
 /// Answers each JSONL record of `input` on its own, against the indexed
 /// documents only, writing one JSON line per record to `output` as soon
-/// as it is answered. Returns the number of lines written.
+/// as it is answered.
 pub fn stream(
     index: &Index,
     input: &mut dyn std::io::BufRead,
     output: &mut dyn std::io::Write,
     cfg: &Config,
     progress: &dyn Progress,
-) -> Result<u64> {
+) -> Result<Streamed> {
     check(index, cfg)?;
     cfg.validate()?;
     let pool = rayon::ThreadPoolBuilder::new()

@@ -1,7 +1,7 @@
 //! What the fast path of a streaming query keeps about the indexed
 //! documents: every corpus-wide structure the pipeline builds, computed
 //! once over the indexed documents alone, so that one new document can be
-//! related to them by looking up only what it touches (see [`super::fast`]).
+//! related to them by looking up only what it touches (see `fast.rs`).
 //!
 //! Each structure mirrors a pipeline stage and is built with that stage's
 //! own public functions where it has them:

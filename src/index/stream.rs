@@ -47,7 +47,7 @@ pub struct Line {
 }
 
 /// The indexed documents, analysed once, answering one document at a
-/// time: by the fast path of [`super::fast`] when it can, else by running
+/// time: by looking up the indexed structures when it can, else by running
 /// the whole pipeline over the indexed documents plus that one.
 pub struct Streamer {
     state: State,
@@ -146,6 +146,17 @@ impl Streamer {
     }
 }
 
+/// What a streaming query did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Streamed {
+    /// Lines written (one per record).
+    pub lines: u64,
+    /// Documents answered by looking up the indexed structures.
+    pub fast: u64,
+    /// Documents answered by running the whole pipeline.
+    pub slow: u64,
+}
+
 /// Answers every JSONL record of `input` with one line on `output`,
 /// flushed as soon as it is written, working on `pool`.
 pub fn run(
@@ -154,7 +165,7 @@ pub fn run(
     input: &mut dyn BufRead,
     output: &mut dyn Write,
     cfg: &Config,
-) -> Result<u64> {
+) -> Result<Streamed> {
     let file = InputFile {
         path: "-".into(),
         display: "-".into(),
@@ -208,5 +219,10 @@ pub fn run(
         output.flush().map_err(io)?;
         answered += 1;
     }
-    Ok(answered)
+    let (fast, slow) = streamer.counts();
+    Ok(Streamed {
+        lines: answered,
+        fast,
+        slow,
+    })
 }
