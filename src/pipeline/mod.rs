@@ -196,7 +196,7 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
         .par_iter()
         .map(|d| {
             let mut marks = boilerplate::mark(&d.seg, &stats);
-            let tail = tails::find(&d.seg, &mut marks);
+            let tail = tails::find(&d.doc.text, &d.seg, &mut marks);
             let positions = body_positions(&d.seg, &marks, tail.as_ref());
             let toks: Vec<u64> = positions
                 .iter()
