@@ -76,8 +76,13 @@ fn arabic(c: char, ta_marbuta: bool) -> Fast {
         'ک' | 'ڪ' => Fast::Keep('ك'),
         'ھ' | 'ۀ' => Fast::Keep('ه'),
         // Tatweel, tashkeel, superscript alef, Quranic annotation marks.
-        '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0610}'..='\u{061A}' => Fast::Drop,
-        '\u{06D6}'..='\u{06DC}' | '\u{06DF}'..='\u{06E8}' | '\u{06EA}'..='\u{06ED}' => Fast::Drop,
+        '\u{0640}'
+        | '\u{064B}'..='\u{065F}'
+        | '\u{0670}'
+        | '\u{0610}'..='\u{061A}'
+        | '\u{06D6}'..='\u{06DC}'
+        | '\u{06DF}'..='\u{06E8}'
+        | '\u{06EA}'..='\u{06ED}' => Fast::Drop,
         // Arabic-Indic and Persian digits.
         '\u{0660}'..='\u{0669}' => Fast::Keep(digit(c as u32 - 0x0660)),
         '\u{06F0}'..='\u{06F9}' => Fast::Keep(digit(c as u32 - 0x06F0)),
@@ -286,7 +291,7 @@ mod tests {
         let mut n = Normalizer::new(NormalizeConfig::default());
         let mut got = Vec::new();
         n.tokens(text, 0, |t| {
-            got.push((t.norm.to_string(), &text[t.start..t.end]))
+            got.push((t.norm.to_string(), &text[t.start..t.end]));
         });
         let want = [
             ("قال", "قال"),

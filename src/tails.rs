@@ -55,8 +55,9 @@ pub fn find(text: &str, seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<M
         };
         let rest = seg.lines[i + 1..].iter().zip(&marks[i + 1..]);
         if alone {
-            let content: Vec<usize> =
-                (i + 1..seg.lines.len()).filter(|&j| marks[j].is_none()).collect();
+            let content: Vec<usize> = (i + 1..seg.lines.len())
+                .filter(|&j| marks[j].is_none())
+                .collect();
             let headlines = content
                 .iter()
                 .take_while(|&&j| is_headline(text, &seg.lines[j]))
@@ -80,9 +81,8 @@ pub fn find(text: &str, seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<M
             .all(|(l, m)| m.is_some() || matches!(l.kind, LineKind::TailMarker { .. }))
         {
             return Some(MarkerTail { line: i, marker });
-        } else {
-            marks[i] = Some(Kind::LinkLine);
         }
+        marks[i] = Some(Kind::LinkLine);
     }
     None
 }
@@ -104,7 +104,8 @@ mod tests {
 
     #[test]
     fn marker_alone_opens_a_tail() {
-        let (tail, _) = run("body one.\nbody two.\nإقرأ أيضاً:\nanother headline\nأنقرة – another body.");
+        let (tail, _) =
+            run("body one.\nbody two.\nإقرأ أيضاً:\nanother headline\nأنقرة – another body.");
         assert_eq!(tail.map(|t| t.line), Some(2));
     }
 

@@ -119,7 +119,6 @@ fn chains(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> 
 /// Merges matches close in both documents (for reordered phrases, a
 /// jump in `b` up to half the passage's length is allowed), until none
 /// merge.
-
 fn merge(mut ms: Vec<Match>, gap: u32) -> Vec<Match> {
     loop {
         ms.sort_by_key(|m| (m.a[0], m.b[0]));
@@ -189,7 +188,6 @@ fn bags(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
 }
 
 /// The window of `b` matching region `a[s..e]` as a bag of words.
-
 fn counterpart(
     a: &[u64],
     b: &[u64],

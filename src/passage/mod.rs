@@ -160,12 +160,16 @@ mod tests {
 
     #[test]
     fn co_occurrence_counts_shared_keys() {
-        let keys = vec![
+        // Realistic 64-bit keys: postings keep only their top 40 bits.
+        let keys: Vec<Vec<u64>> = [
             vec![1, 2, 3, 9],
             vec![2, 3, 4, 9],
             vec![3, 4, 5, 9],
             vec![7],
-        ];
+        ]
+        .into_iter()
+        .map(|k| set(k.into_iter().map(|x| hash::mix(x, 1)).collect()))
+        .collect();
         // 9 is in 3 items: with max_docs 2 it does not count.
         let got = co_occurring(keys.clone(), 2, 1);
         assert_eq!(got, vec![(0, 1, 1), (1, 2, 1)]);

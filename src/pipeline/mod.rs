@@ -356,10 +356,10 @@ pub fn analyze(corpus: Corpus, cfg: &Config, progress: &dyn Progress, start: Ins
     let mut edges = document_edges(&bodies, &groups, cfg, progress);
     // Signatures and shingle sets have served; free them before the
     // passage level, which recomputes the few scores it needs.
-    bodies.iter_mut().for_each(|b| {
+    for b in &mut bodies {
         b.sig = Vec::new();
         b.shingles = Vec::new();
-    });
+    }
     let mut tail_copies = Vec::new();
     if cfg.passages {
         let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress);

@@ -160,7 +160,7 @@ fn tails(
         }
         if x < n {
             let slot = &mut best[host as usize];
-            if slot.is_none_or(|(s, o)| share > s || (share == s && other < o)) {
+            if slot.is_none_or(|(s, o)| share.total_cmp(&s).then(o.cmp(&other)).is_gt()) {
                 *slot = Some((share, other));
             }
         }
