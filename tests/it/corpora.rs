@@ -106,13 +106,14 @@ fn saudinewsnet_lsh_recall_against_exact_jaccard() {
 fn bbc_exact_duplicates_and_latin1() {
     let root = shared_data().join("bbc_news/bbc");
     let s = scan(
-        &[root.clone()],
+        std::slice::from_ref(&root),
         &Config {
             passages: false,
             ..Config::default()
         },
     );
-    let mut by_bytes: std::collections::BTreeMap<Vec<u8>, Vec<String>> = Default::default();
+    let mut by_bytes: std::collections::BTreeMap<Vec<u8>, Vec<String>> =
+        std::collections::BTreeMap::default();
     for d in &s.corpus.docs {
         by_bytes
             .entry(std::fs::read(root.join(&d.doc.id)).unwrap())

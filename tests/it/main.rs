@@ -7,7 +7,12 @@
 //! - `cli`: the command line, exit codes and summary.
 //! - `corpora`: the big corpora in `../shared/data` (ignored by default).
 
-#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::format_collect
+)]
 
 mod cli;
 mod corpora;

@@ -11,7 +11,12 @@ fn id(prefix: &str) -> String {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(prefix) && n.ends_with(".txt"))
+        .filter(|n| {
+            n.starts_with(prefix)
+                && std::path::Path::new(n)
+                    .extension()
+                    .is_some_and(|e| e == "txt")
+        })
         .collect();
     names.sort();
     names.remove(0)
