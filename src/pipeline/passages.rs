@@ -108,10 +108,13 @@ pub fn passage_edges(
                     words_b: m.b[1] - m.b[0],
                 })
                 .collect();
+            // Alignment also finds pairs LSH cannot: a short excerpt of a
+            // long article has a low Jaccard but is contained in it.
+            let relation = verify::classify(s, cfg).unwrap_or(Relation::SharedPassages);
             Some(Edge {
                 a,
                 b,
-                relation: Relation::SharedPassages,
+                relation,
                 jaccard: s.jaccard,
                 containment: s.containment,
                 passages,
