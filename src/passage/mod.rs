@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::config::PassageConfig;
 use crate::hash;
 
-pub use align::{align, Match};
+pub use align::{align, Match, Prepared};
 
 /// The word `n`-gram hashes of `tokens`, one per start position.
 pub fn grams(tokens: &[u64], n: usize) -> Vec<u64> {

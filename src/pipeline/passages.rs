@@ -1,12 +1,13 @@
 //! The passage level: shared passages between bodies, and tails that
 //! copy other bodies or each other.
 
+use ahash::AHashSet;
 use rayon::prelude::*;
 
 use super::relate::{Edge, Passage};
 use super::{Body, Corpus};
 use crate::config::Config;
-use crate::passage::{self, align, grams, set};
+use crate::passage::{self, grams, set, Prepared};
 use crate::progress::Progress;
 use crate::shingle::{intersection, shingles};
 use crate::verify::{self, Relation};
@@ -29,16 +30,24 @@ fn body_tokens(corpus: &Corpus, bodies: &[Body], i: usize) -> Vec<u64> {
         .collect()
 }
 
-/// Exact body scores of a pair, from the body tokens.
-fn scores(
-    body: &(dyn Fn(usize) -> Vec<u64> + Sync),
-    cfg: &Config,
-    a: u32,
-    b: u32,
-) -> verify::Scores {
-    let sa = shingles(&body(a as usize), cfg.shingle_words);
-    let sb = shingles(&body(b as usize), cfg.shingle_words);
-    verify::score(&sa, &sb)
+/// Exact body scores from `a`'s shingle set and `b`'s sorted shingles.
+fn scores(a: &AHashSet<u64>, b: &[u64]) -> verify::Scores {
+    let inter = b.iter().filter(|s| a.contains(s)).count();
+    let union = a.len() + b.len() - inter;
+    let smaller = a.len().min(b.len());
+    verify::Scores {
+        jaccard: if union == 0 {
+            0.0
+        } else {
+            inter as f64 / union as f64
+        },
+        containment: if smaller == 0 {
+            0.0
+        } else {
+            inter as f64 / smaller as f64
+        },
+        smaller,
+    }
 }
 
 /// Byte span of body tokens `[s, e)` of document `d`.
@@ -90,35 +99,49 @@ pub fn passage_edges(
     };
     let todo: Vec<(u32, u32)> = cands.into_iter().filter(|&(a, b)| !known(a, b)).collect();
     progress.start("aligning", Some(todo.len() as u64));
-    let mut edges: Vec<Edge> = todo
+    // Pairs come sorted by their first document: each group shares its
+    // tokens and shingle set.
+    let groups: Vec<&[(u32, u32)]> = todo.chunk_by(|x, y| x.0 == y.0).collect();
+    let mut edges: Vec<Edge> = groups
         .par_iter()
-        .filter_map(|&(a, b)| {
-            let found = align(&body(a as usize), &body(b as usize), &common, pc);
-            progress.advance(1);
-            if found.is_empty() {
-                return None;
+        .flat_map_iter(|group| {
+            let a = group[0].0;
+            let ta = body(a as usize);
+            let prepared = Prepared::new(&ta, pc.anchor_words);
+            let mut sa: Option<AHashSet<u64>> = None;
+            let mut out = Vec::new();
+            for &(_, b) in *group {
+                let tb = body(b as usize);
+                let found = prepared.align(&tb, &common, pc);
+                progress.advance(1);
+                if found.is_empty() {
+                    continue;
+                }
+                let sa = sa
+                    .get_or_insert_with(|| shingles(&ta, cfg.shingle_words).into_iter().collect());
+                let s = scores(sa, &shingles(&tb, cfg.shingle_words));
+                let passages = found
+                    .iter()
+                    .map(|m| Passage {
+                        a: byte_span(corpus, bodies, a, m.a),
+                        b: byte_span(corpus, bodies, b, m.b),
+                        words: m.a[1] - m.a[0],
+                        words_b: m.b[1] - m.b[0],
+                    })
+                    .collect();
+                // Alignment also finds pairs LSH cannot: a short excerpt of
+                // a long article has a low Jaccard but is contained in it.
+                let relation = verify::classify(s, cfg).unwrap_or(Relation::SharedPassages);
+                out.push(Edge {
+                    a,
+                    b,
+                    relation,
+                    jaccard: s.jaccard,
+                    containment: s.containment,
+                    passages,
+                });
             }
-            let s = scores(&body, cfg, a, b);
-            let passages = found
-                .iter()
-                .map(|m| Passage {
-                    a: byte_span(corpus, bodies, a, m.a),
-                    b: byte_span(corpus, bodies, b, m.b),
-                    words: m.a[1] - m.a[0],
-                    words_b: m.b[1] - m.b[0],
-                })
-                .collect();
-            // Alignment also finds pairs LSH cannot: a short excerpt of a
-            // long article has a low Jaccard but is contained in it.
-            let relation = verify::classify(s, cfg).unwrap_or(Relation::SharedPassages);
-            Some(Edge {
-                a,
-                b,
-                relation,
-                jaccard: s.jaccard,
-                containment: s.containment,
-                passages,
-            })
+            out
         })
         .collect();
     progress.finish();
@@ -167,7 +190,10 @@ fn tails(
                 *slot = Some((share, other));
             }
         }
-        let s = scores(body, cfg, host, other);
+        let sh: AHashSet<u64> = shingles(&body(host as usize), cfg.shingle_words)
+            .into_iter()
+            .collect();
+        let s = scores(&sh, &shingles(&body(other as usize), cfg.shingle_words));
         edges.push(Edge {
             a: host.min(other),
             b: host.max(other),
