@@ -104,7 +104,7 @@ fn stages(c: &mut Criterion) {
             assert_eq!(
                 lsh::candidates(&sigs, &reps, shape, 200, 16).len(),
                 cands.len()
-            )
+            );
         });
     });
     let verified = cands
