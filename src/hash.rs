@@ -62,7 +62,11 @@ mod tests {
         assert_ne!(ab_c, a_bc);
         let long: Vec<u64> = (0..40).collect();
         let bytes: Vec<u8> = long.iter().flat_map(|v| v.to_le_bytes()).collect();
-        assert_eq!(seq(&long, 1), xxh3_64_with_seed(&bytes, 1), "streaming = one shot");
+        assert_eq!(
+            seq(&long, 1),
+            xxh3_64_with_seed(&bytes, 1),
+            "streaming = one shot"
+        );
         assert_ne!(seq(&long, 1), seq(&long[..39], 1));
     }
 

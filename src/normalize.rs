@@ -96,6 +96,16 @@ fn digit(d: u32) -> char {
     char::from_digit(d, 10).unwrap_or('0')
 }
 
+/// The end of the token starting at byte `start` of `text`: where the run
+/// of word characters that [`Normalizer::tokens`] found there stops. (A
+/// token that NFKC splits, such as `½`, shares its span with its parts.)
+pub fn token_end(text: &str, start: usize) -> usize {
+    text[start..]
+        .char_indices()
+        .find(|&(_, c)| fast(c, true) == Fast::Sep)
+        .map_or(text.len(), |(i, _)| start + i)
+}
+
 /// A token: its normalized text and the byte span it came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token<'a> {
@@ -324,6 +334,7 @@ mod tests {
             let mut last = 0;
             n.tokens(&s, 0, |t| {
                 assert!(s.is_char_boundary(t.start) && s.is_char_boundary(t.end));
+                assert_eq!(token_end(&s, t.start), t.end);
                 assert!(t.start < t.end && t.start >= last);
                 last = t.start;
             });

@@ -157,9 +157,6 @@ pub struct Body {
     pub end: u32,
     /// Words in the body (boilerplate excluded).
     pub words: usize,
-    /// Indices into the document's tokens of the body's words (kept for
-    /// the passage level only).
-    pub positions: Vec<u32>,
     /// Sorted shingle hashes of the body (freed after the document level).
     pub shingles: Vec<u64>,
     /// Number of shingles of the body.
@@ -213,7 +210,6 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
                 tail,
                 end,
                 words: toks.len(),
-                positions: if cfg.passages { positions } else { Vec::new() },
                 shingle_count: sh.len(),
                 shingles: sh,
                 sig,

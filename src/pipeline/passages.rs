@@ -21,13 +21,15 @@ pub struct Found {
     pub tail_copies: Vec<Option<u32>>,
 }
 
-fn body_tokens(corpus: &Corpus, bodies: &[Body], i: usize) -> Vec<u64> {
+/// Token indices of document `i`'s body.
+fn body_positions(corpus: &Corpus, bodies: &[Body], i: usize) -> Vec<u32> {
+    let b = &bodies[i];
+    super::body_positions(&corpus.docs[i].seg, &b.marks, b.tail.as_ref())
+}
+
+fn tokens_at(corpus: &Corpus, i: usize, pos: &[u32]) -> Vec<u64> {
     let toks = &corpus.docs[i].seg.tokens;
-    bodies[i]
-        .positions
-        .iter()
-        .map(|&p| toks[p as usize])
-        .collect()
+    pos.iter().map(|&p| toks[p as usize]).collect()
 }
 
 /// Exact body scores from `a`'s shingle set and `b`'s sorted shingles.
@@ -50,13 +52,16 @@ fn scores(a: &AHashSet<u64>, b: &[u64]) -> verify::Scores {
     }
 }
 
-/// Byte span of body tokens `[s, e)` of document `d`.
-fn byte_span(corpus: &Corpus, bodies: &[Body], d: u32, r: [u32; 2]) -> [u32; 2] {
+/// Byte span of body tokens `[s, e)` of document `d`, whose body token
+/// indices are `pos`.
+fn byte_span(corpus: &Corpus, d: u32, pos: &[u32], r: [u32; 2]) -> [u32; 2] {
     let doc = &corpus.docs[d as usize];
-    let pos = &bodies[d as usize].positions;
-    let first = doc.seg.spans[pos[r[0] as usize] as usize];
-    let last = doc.seg.spans[pos[r[1] as usize - 1] as usize];
-    [first[0], last[1]]
+    let first = doc.seg.starts[pos[r[0] as usize] as usize];
+    let last = doc.seg.starts[pos[r[1] as usize - 1] as usize];
+    [
+        first,
+        crate::normalize::token_end(&doc.doc.text, last as usize) as u32,
+    ]
 }
 
 /// Finds shared passages for pairs without a document-level relation,
@@ -84,7 +89,7 @@ pub fn passage_edges(
             &d.seg.tokens[start as usize..]
         })
         .collect();
-    let body = |i: usize| body_tokens(corpus, bodies, i);
+    let body = |i: usize| tokens_at(corpus, i, &body_positions(corpus, bodies, i));
     let passage::Candidates {
         pairs: cands,
         common,
@@ -106,12 +111,14 @@ pub fn passage_edges(
         .par_iter()
         .flat_map_iter(|group| {
             let a = group[0].0;
-            let ta = body(a as usize);
+            let pa = body_positions(corpus, bodies, a as usize);
+            let ta = tokens_at(corpus, a as usize, &pa);
             let prepared = Prepared::new(&ta, pc.anchor_words);
             let mut sa: Option<AHashSet<u64>> = None;
             let mut out = Vec::new();
             for &(_, b) in *group {
-                let tb = body(b as usize);
+                let pb = body_positions(corpus, bodies, b as usize);
+                let tb = tokens_at(corpus, b as usize, &pb);
                 let found = prepared.align(&tb, &common, pc);
                 progress.advance(1);
                 if found.is_empty() {
@@ -123,8 +130,8 @@ pub fn passage_edges(
                 let passages = found
                     .iter()
                     .map(|m| Passage {
-                        a: byte_span(corpus, bodies, a, m.a),
-                        b: byte_span(corpus, bodies, b, m.b),
+                        a: byte_span(corpus, a, &pa, m.a),
+                        b: byte_span(corpus, b, &pb, m.b),
                         words: m.a[1] - m.a[0],
                         words_b: m.b[1] - m.b[0],
                     })
