@@ -69,7 +69,7 @@ fn stages(c: &mut Criterion) {
         .iter()
         .zip(&bodies)
         .map(|(d, b)| {
-            b.positions
+            pipeline::body_positions(&d.seg, &b.marks, b.tail.as_ref())
                 .iter()
                 .map(|&p| d.seg.tokens[p as usize])
                 .collect()
