@@ -91,7 +91,7 @@ impl<'t> Prepared<'t> {
         for (j, g) in super::grams(b, n).into_iter().enumerate() {
             let lo = self.index.partition_point(|x| x.0 < g);
             let hi = lo + self.index[lo..].partition_point(|x| x.0 == g);
-            if hi == lo || hi - lo > MAX_SEED_REPEATS || common.contains(&g) {
+            if hi == lo || hi - lo > MAX_SEED_REPEATS || common.contains(&super::key_class(g)) {
                 continue;
             }
             seeds.extend(self.index[lo..hi].iter().map(|x| (x.1, j as u32)));
