@@ -59,18 +59,19 @@ const MAX_SEED_REPEATS: usize = 4;
 #[derive(Clone, Debug)]
 pub struct Prepared<'t> {
     toks: &'t [u64],
-    index: Vec<(u64, u32)>,
+    /// Anchor → positions, for anchors found at most
+    /// `MAX_SEED_REPEATS` times.
+    index: AHashMap<u64, Vec<u32>>,
 }
 
 impl<'t> Prepared<'t> {
     /// Prepares `toks` with anchors of `n` words.
     pub fn new(toks: &'t [u64], n: usize) -> Self {
-        let mut index: Vec<(u64, u32)> = super::grams(toks, n)
-            .into_iter()
-            .enumerate()
-            .map(|(i, g)| (g, i as u32))
-            .collect();
-        index.sort_unstable();
+        let mut index: AHashMap<u64, Vec<u32>> = AHashMap::with_capacity(toks.len());
+        for (i, g) in super::grams(toks, n).into_iter().enumerate() {
+            index.entry(g).or_default().push(i as u32);
+        }
+        index.retain(|_, v| v.len() <= MAX_SEED_REPEATS);
         Prepared { toks, index }
     }
 
@@ -89,12 +90,11 @@ impl<'t> Prepared<'t> {
     fn seeds(&self, b: &[u64], common: &AHashSet<u64>, n: usize) -> Vec<(u32, u32)> {
         let mut seeds = Vec::new();
         for (j, g) in super::grams(b, n).into_iter().enumerate() {
-            let lo = self.index.partition_point(|x| x.0 < g);
-            let hi = lo + self.index[lo..].partition_point(|x| x.0 == g);
-            if hi == lo || hi - lo > MAX_SEED_REPEATS || common.contains(&super::key_class(g)) {
-                continue;
+            if let Some(is) = self.index.get(&g) {
+                if !common.contains(&super::key_class(g)) {
+                    seeds.extend(is.iter().map(|&i| (i, j as u32)));
+                }
             }
-            seeds.extend(self.index[lo..hi].iter().map(|x| (x.1, j as u32)));
         }
         seeds.sort_unstable();
         seeds

@@ -17,15 +17,30 @@ use crate::hash;
 
 pub use align::{align, Match, Prepared};
 
-/// The word `n`-gram hashes of `tokens`, one per start position.
+/// The word `n`-gram hashes of `tokens` (token hashes), one per start
+/// position. Anchors never leave the process, so they use a cheap
+/// combination of the (already XXH3) token hashes — each rotated by its
+/// place, XORed, then the SplitMix64 finalizer — instead of hashing bytes.
 pub fn grams(tokens: &[u64], n: usize) -> Vec<u64> {
     if tokens.len() < n {
         return Vec::new();
     }
     tokens
         .windows(n)
-        .map(|w| hash::seq(w, ANCHOR_SEED ^ n as u64))
+        .map(|w| {
+            let x = w.iter().enumerate().fold(ANCHOR_SEED, |acc, (k, t)| {
+                acc ^ t.rotate_left(21 * k as u32 + 1)
+            });
+            splitmix64(x)
+        })
         .collect()
+}
+
+/// The SplitMix64 finalizer.
+fn splitmix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// Seed of anchor n-gram hashes.
