@@ -88,16 +88,26 @@ impl<'t> Prepared<'t> {
 
     /// Seeds: positions `(i, j)` of anchors found in both, sorted.
     fn seeds(&self, b: &[u64], common: &AHashSet<u64>, n: usize) -> Vec<(u32, u32)> {
-        let mut seeds = Vec::new();
+        let mut seeds: Vec<(u64, u32, u32)> = Vec::new();
         for (j, g) in super::grams(b, n).into_iter().enumerate() {
             if let Some(is) = self.index.get(&g) {
                 if !common.contains(&super::key_class(g)) {
-                    seeds.extend(is.iter().map(|&i| (i, j as u32)));
+                    seeds.extend(is.iter().map(|&i| (g, i, j as u32)));
                 }
             }
         }
-        seeds.sort_unstable();
-        seeds
+        // An anchor repeated more than MAX_SEED_REPEATS times in b is no
+        // seed either (as in a).
+        seeds.sort_unstable_by_key(|s| (s.0, s.2));
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(seeds.len());
+        for run in seeds.chunk_by(|x, y| x.0 == y.0) {
+            let in_b = run.chunk_by(|x, y| x.2 == y.2).count();
+            if in_b <= MAX_SEED_REPEATS {
+                out.extend(run.iter().map(|s| (s.1, s.2)));
+            }
+        }
+        out.sort_unstable();
+        out
     }
 
     fn chains(&self, b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
