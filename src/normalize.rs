@@ -33,6 +33,13 @@ enum Fast {
 /// Classifies one character through the fast tables.
 #[inline]
 fn fast(c: char, ta_marbuta: bool) -> Fast {
+    fast_with(c, &ARABIC[usize::from(ta_marbuta)])
+}
+
+/// [`fast`] with the Arabic table already chosen (hot loops look it up
+/// once, not once per character).
+#[inline]
+fn fast_with(c: char, arabic_table: &[Fast; 256]) -> Fast {
     let u = c as u32;
     if u < 0x80 {
         let b = u as u8;
@@ -43,7 +50,7 @@ fn fast(c: char, ta_marbuta: bool) -> Fast {
         };
     }
     if (0x0600..=0x06FF).contains(&u) {
-        return ARABIC[usize::from(ta_marbuta)][(u - 0x0600) as usize];
+        return arabic_table[(u - 0x0600) as usize];
     }
     if c.is_alphanumeric() || is_combining_mark(c) {
         Fast::Slow
@@ -139,12 +146,12 @@ impl Normalizer {
     /// Calls `f` with each token of `text`, in order. Spans are offset by
     /// `base` (the position of `text` in a larger document).
     pub fn tokens(&mut self, text: &str, base: usize, mut f: impl FnMut(Token<'_>)) {
-        let ta = self.cfg.ta_marbuta;
+        let table: &[Fast; 256] = &ARABIC[usize::from(self.cfg.ta_marbuta)];
         let mut start: Option<usize> = None;
         let mut slow = false;
         self.buf.clear();
         for (i, c) in text.char_indices() {
-            match fast(c, ta) {
+            match fast_with(c, table) {
                 Fast::Keep(k) => {
                     start.get_or_insert(i);
                     self.buf.push(k);
