@@ -47,12 +47,20 @@ pub struct Corpus {
 /// Reads and segments every document under `paths`, in parallel batches.
 pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress) -> Result<Corpus> {
     let (files, warnings) = corpus::discover(paths)?;
+    // Progress counts record bytes, which only plain files know ahead.
+    let plain = files.iter().all(|f| {
+        !f.is_stdin()
+            && !matches!(
+                f.kind,
+                corpus::FileKind::Jsonl(corpus::Compression::Gzip | corpus::Compression::Zstd)
+            )
+    });
     let total: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(&f.path).ok())
         .map(|m| m.len())
         .sum();
-    progress.start("reading", Some(total));
+    progress.start("reading", plain.then_some(total));
     let markers = Markers::new(cfg);
     let mut out = Corpus {
         files,
