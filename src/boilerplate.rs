@@ -158,8 +158,7 @@ pub fn mark(seg: &Segmented, stats: &Stats) -> Vec<Option<Kind>> {
             LineKind::Label => Some(Kind::Label),
             // Marker lines are judged by the tail stage.
             LineKind::TailMarker { .. } => None,
-            _ if stats.recurring.contains(&l.hash) => Some(Kind::Recurring),
-            _ => None,
+            LineKind::Text => stats.recurring.contains(&l.hash).then_some(Kind::Recurring),
         })
         .collect()
 }

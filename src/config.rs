@@ -108,8 +108,9 @@ pub struct PassageConfig {
     pub min_shared_anchors: usize,
     /// Words in at most this many documents count as rare. Default `20`.
     pub word_max_docs: usize,
-    /// Distinct shared rare words that make two documents a candidate
-    /// pair (for reuse with shuffled words). Default `12`.
+    /// Distinct shared rare words, among the half of the vocabulary that is
+    /// sampled, that make two documents a candidate pair (for reuse with
+    /// shuffled words). Default `6`.
     pub min_shared_words: usize,
     /// Words that may separate two matching runs of one passage. Default `8`.
     pub gap: usize,
@@ -136,7 +137,7 @@ impl Default for PassageConfig {
             anchor_max_docs: 20,
             min_shared_anchors: 5,
             word_max_docs: 20,
-            min_shared_words: 12,
+            min_shared_words: 6,
             gap: 8,
             min_words: 15,
             bag_min_words: 30,

@@ -33,6 +33,13 @@ enum Fast {
 /// Classifies one character through the fast tables.
 #[inline]
 fn fast(c: char, ta_marbuta: bool) -> Fast {
+    fast_with(c, &ARABIC[usize::from(ta_marbuta)])
+}
+
+/// [`fast`] with the Arabic table already chosen (hot loops look it up
+/// once, not once per character).
+#[inline]
+fn fast_with(c: char, arabic_table: &[Fast; 256]) -> Fast {
     let u = c as u32;
     if u < 0x80 {
         let b = u as u8;
@@ -43,7 +50,7 @@ fn fast(c: char, ta_marbuta: bool) -> Fast {
         };
     }
     if (0x0600..=0x06FF).contains(&u) {
-        return ARABIC[usize::from(ta_marbuta)][(u - 0x0600) as usize];
+        return arabic_table[(u - 0x0600) as usize];
     }
     if c.is_alphanumeric() || is_combining_mark(c) {
         Fast::Slow
@@ -76,8 +83,13 @@ fn arabic(c: char, ta_marbuta: bool) -> Fast {
         'ک' | 'ڪ' => Fast::Keep('ك'),
         'ھ' | 'ۀ' => Fast::Keep('ه'),
         // Tatweel, tashkeel, superscript alef, Quranic annotation marks.
-        '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0610}'..='\u{061A}' => Fast::Drop,
-        '\u{06D6}'..='\u{06DC}' | '\u{06DF}'..='\u{06E8}' | '\u{06EA}'..='\u{06ED}' => Fast::Drop,
+        '\u{0640}'
+        | '\u{064B}'..='\u{065F}'
+        | '\u{0670}'
+        | '\u{0610}'..='\u{061A}'
+        | '\u{06D6}'..='\u{06DC}'
+        | '\u{06DF}'..='\u{06E8}'
+        | '\u{06EA}'..='\u{06ED}' => Fast::Drop,
         // Arabic-Indic and Persian digits.
         '\u{0660}'..='\u{0669}' => Fast::Keep(digit(c as u32 - 0x0660)),
         '\u{06F0}'..='\u{06F9}' => Fast::Keep(digit(c as u32 - 0x06F0)),
@@ -89,6 +101,16 @@ fn arabic(c: char, ta_marbuta: bool) -> Fast {
 
 fn digit(d: u32) -> char {
     char::from_digit(d, 10).unwrap_or('0')
+}
+
+/// The end of the token starting at byte `start` of `text`: where the run
+/// of word characters that [`Normalizer::tokens`] found there stops. (A
+/// token that NFKC splits, such as `½`, shares its span with its parts.)
+pub fn token_end(text: &str, start: usize) -> usize {
+    text[start..]
+        .char_indices()
+        .find(|&(_, c)| fast(c, true) == Fast::Sep)
+        .map_or(text.len(), |(i, _)| start + i)
 }
 
 /// A token: its normalized text and the byte span it came from.
@@ -124,12 +146,12 @@ impl Normalizer {
     /// Calls `f` with each token of `text`, in order. Spans are offset by
     /// `base` (the position of `text` in a larger document).
     pub fn tokens(&mut self, text: &str, base: usize, mut f: impl FnMut(Token<'_>)) {
-        let ta = self.cfg.ta_marbuta;
+        let table: &[Fast; 256] = &ARABIC[usize::from(self.cfg.ta_marbuta)];
         let mut start: Option<usize> = None;
         let mut slow = false;
         self.buf.clear();
         for (i, c) in text.char_indices() {
-            match fast(c, ta) {
+            match fast_with(c, table) {
                 Fast::Keep(k) => {
                     start.get_or_insert(i);
                     self.buf.push(k);
@@ -286,7 +308,7 @@ mod tests {
         let mut n = Normalizer::new(NormalizeConfig::default());
         let mut got = Vec::new();
         n.tokens(text, 0, |t| {
-            got.push((t.norm.to_string(), &text[t.start..t.end]))
+            got.push((t.norm.to_string(), &text[t.start..t.end]));
         });
         let want = [
             ("قال", "قال"),
@@ -319,6 +341,7 @@ mod tests {
             let mut last = 0;
             n.tokens(&s, 0, |t| {
                 assert!(s.is_char_boundary(t.start) && s.is_char_boundary(t.end));
+                assert_eq!(token_end(&s, t.start), t.end);
                 assert!(t.start < t.end && t.start >= last);
                 last = t.start;
             });

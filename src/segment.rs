@@ -55,9 +55,10 @@ impl Line {
 pub struct Segmented {
     /// Hash of every normalized token, in order.
     pub tokens: Vec<u64>,
-    /// Byte span of every token in the original text (kept only when
-    /// [`Markers::with_spans`] asks for them: the passage level needs them).
-    pub spans: Vec<[u32; 2]>,
+    /// Start byte of every token in the original text (kept only when
+    /// [`Markers::with_spans`] asks for them: the passage level needs them;
+    /// [`crate::normalize::token_end`] finds where each ends).
+    pub starts: Vec<u32>,
     /// Every line holding at least one token.
     pub lines: Vec<Line>,
 }
@@ -126,7 +127,7 @@ pub fn segment(text: &str, norm: &mut Normalizer, markers: &Markers) -> Segmente
         norm.tokens(raw, pos, |t| {
             out.tokens.push(hash::token(t.norm));
             if markers.with_spans {
-                out.spans.push([t.start as u32, t.end as u32]);
+                out.starts.push(t.start as u32);
             }
             ends.push(t.end);
         });

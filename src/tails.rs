@@ -1,14 +1,27 @@
 //! Appended tails: where the article proper ends and appended content
 //! ("read also" blocks carrying other articles) begins.
 //!
-//! A marker alone on its line ("إقرأ أيضاً:") opens a tail when anything
-//! but boilerplate follows it. A marker followed by a linked headline on
-//! the same line ("اقرأ أيضا: <headline>") opens a tail only when nothing
-//! but boilerplate and other markers follows; in the middle of an article
-//! that goes on, it is a boilerplate link line and the body continues.
+//! A marker followed by a linked headline on the same line ("اقرأ أيضا:
+//! <headline>") opens a tail only when nothing but boilerplate and other
+//! markers follows; in the middle of an article that goes on, it is a
+//! boilerplate link line and the body continues.
+//!
+//! A marker alone on its line ("إقرأ أيضاً:") is followed by headline
+//! lines (short, not ending in a full stop). Then:
+//! * nothing substantial follows the headlines: a trailing links block,
+//!   a tail;
+//! * two or more headlines and then more text: a block of links in the
+//!   middle of an article (BBC Arabic style); marker and headlines are
+//!   boilerplate and the body goes on;
+//! * at most one headline and then text that continues the article (its
+//!   first word opens with the Arabic connective و, "and", as paragraphs
+//!   inside an article do and a new article's first line does not): the
+//!   same;
+//! * otherwise the headline and what follows are another article
+//!   appended: a tail.
 
 use crate::boilerplate::Kind;
-use crate::segment::{LineKind, Segmented};
+use crate::segment::{Line, LineKind, Segmented};
 
 /// A tail found from a marker line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,27 +32,57 @@ pub struct MarkerTail {
     pub marker: u16,
 }
 
+/// Longest line, in words, that can be a linked headline.
+const HEADLINE_WORDS: usize = 20;
+
+fn is_headline(text: &str, line: &Line) -> bool {
+    let raw = &text[line.start as usize..line.end as usize];
+    line.words() <= HEADLINE_WORDS && !raw.ends_with(['.', '۔'])
+}
+
+fn continues_article(text: &str, line: &Line) -> bool {
+    text[line.start as usize..line.end as usize]
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .starts_with('و')
+}
+
 /// Finds the tail of one document and marks its link lines as
 /// boilerplate in `marks`.
-pub fn find(seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<MarkerTail> {
+pub fn find(text: &str, seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<MarkerTail> {
     for (i, line) in seg.lines.iter().enumerate() {
         let LineKind::TailMarker { marker, alone } = line.kind else {
             continue;
         };
         let rest = seg.lines[i + 1..].iter().zip(&marks[i + 1..]);
         if alone {
-            if rest.clone().any(|(_, m)| m.is_none()) {
-                return Some(MarkerTail { line: i, marker });
+            let content: Vec<usize> = (i + 1..seg.lines.len())
+                .filter(|&j| marks[j].is_none())
+                .collect();
+            let headlines = content
+                .iter()
+                .take_while(|&&j| is_headline(text, &seg.lines[j]))
+                .count();
+            let Some(&next) = content.get(headlines) else {
+                if headlines > 0 {
+                    return Some(MarkerTail { line: i, marker });
+                }
+                marks[i] = Some(Kind::LinkLine);
+                continue;
+            };
+            if headlines >= 2 || continues_article(text, &seg.lines[next]) {
+                for &j in std::iter::once(&i).chain(&content[..headlines]) {
+                    marks[j] = Some(Kind::LinkLine);
+                }
+                continue;
             }
-            marks[i] = Some(Kind::LinkLine);
+            return Some(MarkerTail { line: i, marker });
         } else if rest
             .clone()
             .all(|(l, m)| m.is_some() || matches!(l.kind, LineKind::TailMarker { .. }))
         {
             return Some(MarkerTail { line: i, marker });
-        } else {
-            marks[i] = Some(Kind::LinkLine);
         }
+        marks[i] = Some(Kind::LinkLine);
     }
     None
 }
@@ -56,13 +99,37 @@ mod tests {
         let m = Markers::new(&cfg);
         let seg = segment(text, &mut m.normalizer(), &m);
         let mut marks = mark(&seg, &Stats::default());
-        (find(&seg, &mut marks), marks)
+        (find(text, &seg, &mut marks), marks)
     }
 
     #[test]
     fn marker_alone_opens_a_tail() {
-        let (tail, _) = run("body one\nbody two\nإقرأ أيضاً:\nanother headline\nanother body");
+        let (tail, _) =
+            run("body one.\nbody two.\nإقرأ أيضاً:\nanother headline\nأنقرة – another body.");
         assert_eq!(tail.map(|t| t.line), Some(2));
+    }
+
+    #[test]
+    fn headline_block_mid_article_is_boilerplate() {
+        let text = "body one.\nاقرأ أيضاً:\nfirst headline\nsecond headline\nthe article goes on.";
+        let (tail, marks) = run(text);
+        assert_eq!(tail, None);
+        assert_eq!(&marks[1..4], &[Some(Kind::LinkLine); 3]);
+        assert_eq!(marks[4], None);
+    }
+
+    #[test]
+    fn one_headline_then_a_continuing_paragraph_is_boilerplate() {
+        let text = "body one.\nاقرأ أيضاً:\nماذا قال بومبيو؟\nوعبر الرئيس عن قلقه.";
+        let (tail, marks) = run(text);
+        assert_eq!(tail, None);
+        assert_eq!(marks[3], None);
+    }
+
+    #[test]
+    fn trailing_headlines_are_a_tail() {
+        let (tail, _) = run("body one.\nاقرأ أيضاً:\nfirst headline\nsecond headline");
+        assert_eq!(tail.map(|t| t.line), Some(1));
     }
 
     #[test]

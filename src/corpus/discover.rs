@@ -48,7 +48,9 @@ impl InputFile {
     }
 }
 
+#[allow(clippy::case_sensitive_file_extension_comparisons)] // lower-cased first
 fn kind_of(path: &Path, id: impl FnOnce() -> String) -> Option<FileKind> {
+    // Names are compared in lower case, so `README.TXT` is a `.txt` file.
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     if name.ends_with(".txt") {
         Some(FileKind::Txt { id: id() })

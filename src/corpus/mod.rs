@@ -98,19 +98,18 @@ pub fn parse_record(
                     warn(format!("no `{}` field: id set to {id:?}", cfg.id_field));
                     id
                 });
-                match parsed.text {
-                    Some(text) => Some(Document {
+                if let Some(text) = parsed.text {
+                    Some(Document {
                         id,
                         source: parsed.source,
                         text,
-                    }),
-                    None => {
-                        warn(format!(
-                            "no string `{}` field: record {id:?} kept as is, not compared",
-                            cfg.text_field
-                        ));
-                        None
-                    }
+                    })
+                } else {
+                    warn(format!(
+                        "no string `{}` field: record {id:?} kept as is, not compared",
+                        cfg.text_field
+                    ));
+                    None
                 }
             }
             Err(e) => {

@@ -54,72 +54,110 @@ impl Match {
 /// Seeds occurring more often than this in `b` are ignored.
 const MAX_SEED_REPEATS: usize = 4;
 
-/// Shared passages of `a` and `b`; anchors in `common` are no seeds.
-pub fn align(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
-    let mut found = chains(a, b, common, cfg);
-    found.extend(bags(a, b, cfg));
-    let merged = merge(found, cfg.gap as u32);
-    merged
-        .into_iter()
-        .filter(|m| m.matched as usize >= cfg.min_words)
-        .collect()
+/// One side of an alignment prepared once for many partners: its tokens
+/// and its anchors sorted with their positions.
+#[derive(Clone, Debug)]
+pub struct Prepared<'t> {
+    toks: &'t [u64],
+    /// Anchor → positions, for anchors found at most
+    /// `MAX_SEED_REPEATS` times.
+    index: AHashMap<u64, Vec<u32>>,
 }
 
-fn chains(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
-    let ga = super::grams(a, cfg.anchor_words);
-    let gb = super::grams(b, cfg.anchor_words);
-    let n = cfg.anchor_words as u32;
-    // b's grams sorted with their positions: one allocation, binary search.
-    let mut at: Vec<(u64, u32)> = gb.iter().enumerate().map(|(j, g)| (*g, j as u32)).collect();
-    at.sort_unstable();
-    let gap = cfg.gap as u32;
-    let mut open: Vec<Match> = Vec::new();
-    let mut done: Vec<Match> = Vec::new();
-    for (i, g) in ga.iter().enumerate() {
-        let lo = at.partition_point(|x| x.0 < *g);
-        let hi = lo + at[lo..].partition_point(|x| x.0 == *g);
-        if hi == lo || hi - lo > MAX_SEED_REPEATS || common.contains(g) {
-            continue;
+impl<'t> Prepared<'t> {
+    /// Prepares `toks` with anchors of `n` words.
+    pub fn new(toks: &'t [u64], n: usize) -> Self {
+        let mut index: AHashMap<u64, Vec<u32>> = AHashMap::with_capacity(toks.len());
+        for (i, g) in super::grams(toks, n).into_iter().enumerate() {
+            index.entry(g).or_default().push(i as u32);
         }
-        let js = at[lo..hi].iter().map(|x| x.1);
-        let i = i as u32;
-        let mut k = 0;
-        while k < open.len() {
-            if open[k].a[1] + gap < i {
-                done.push(open.swap_remove(k));
-            } else {
-                k += 1;
-            }
-        }
-        for j in js {
-            let seed = Match {
-                a: [i, i + n],
-                b: [j, j + n],
-                matched: n,
-            };
-            let best = open
-                .iter_mut()
-                .filter(|c| c.b[0] <= j + gap && j <= c.b[1] + gap)
-                .min_by_key(|c| j.abs_diff(c.b[1]));
-            match best {
-                Some(c) => {
-                    let new = (i + n).saturating_sub(c.a[1].max(i)).min(n);
-                    c.matched += new;
-                    c.a[1] = c.a[1].max(i + n);
-                    c.b = [c.b[0].min(j), c.b[1].max(j + n)];
-                }
-                None => open.push(seed),
-            }
-        }
+        index.retain(|_, v| v.len() <= MAX_SEED_REPEATS);
+        Prepared { toks, index }
     }
-    done.extend(open);
-    done
+
+    /// Shared passages of this side (`a`) and `b`; anchors in `common`
+    /// are no seeds.
+    pub fn align(&self, b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
+        let mut found = self.chains(b, common, cfg);
+        found.extend(bags(self.toks, b, cfg));
+        merge(found, cfg.gap as u32)
+            .into_iter()
+            .filter(|m| m.matched as usize >= cfg.min_words)
+            .collect()
+    }
+
+    /// Seeds: positions `(i, j)` of anchors found in both, sorted.
+    fn seeds(&self, b: &[u64], common: &AHashSet<u64>, n: usize) -> Vec<(u32, u32)> {
+        let mut seeds: Vec<(u64, u32, u32)> = Vec::new();
+        for (j, g) in super::grams(b, n).into_iter().enumerate() {
+            if let Some(is) = self.index.get(&g) {
+                if !common.contains(&super::key_class(g)) {
+                    seeds.extend(is.iter().map(|&i| (g, i, j as u32)));
+                }
+            }
+        }
+        // An anchor repeated more than MAX_SEED_REPEATS times in b is no
+        // seed either (as in a).
+        seeds.sort_unstable_by_key(|s| (s.0, s.2));
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(seeds.len());
+        for run in seeds.chunk_by(|x, y| x.0 == y.0) {
+            let in_b = run.chunk_by(|x, y| x.2 == y.2).count();
+            if in_b <= MAX_SEED_REPEATS {
+                out.extend(run.iter().map(|s| (s.1, s.2)));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    fn chains(&self, b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
+        let n = cfg.anchor_words as u32;
+        let gap = cfg.gap as u32;
+        let mut open: Vec<Match> = Vec::new();
+        let mut done: Vec<Match> = Vec::new();
+        let seeds = self.seeds(b, common, cfg.anchor_words);
+        for run in seeds.chunk_by(|x, y| x.0 == y.0) {
+            let i = run[0].0;
+            let mut k = 0;
+            while k < open.len() {
+                if open[k].a[1] + gap < i {
+                    done.push(open.swap_remove(k));
+                } else {
+                    k += 1;
+                }
+            }
+            for &(_, j) in run {
+                let best = open
+                    .iter_mut()
+                    .filter(|c| c.b[0] <= j + gap && j <= c.b[1] + gap)
+                    .min_by_key(|c| j.abs_diff(c.b[1]));
+                match best {
+                    Some(c) => {
+                        c.matched += (i + n).saturating_sub(c.a[1].max(i)).min(n);
+                        c.a[1] = c.a[1].max(i + n);
+                        c.b = [c.b[0].min(j), c.b[1].max(j + n)];
+                    }
+                    None => open.push(Match {
+                        a: [i, i + n],
+                        b: [j, j + n],
+                        matched: n,
+                    }),
+                }
+            }
+        }
+        done.extend(open);
+        done
+    }
+}
+
+/// Shared passages of `a` and `b`; anchors in `common` are no seeds.
+pub fn align(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
+    Prepared::new(a, cfg.anchor_words).align(b, common, cfg)
 }
 
 /// Merges matches close in both documents (for reordered phrases, a
 /// jump in `b` up to half the passage's length is allowed), until none
 /// merge.
-
 fn merge(mut ms: Vec<Match>, gap: u32) -> Vec<Match> {
     loop {
         ms.sort_by_key(|m| (m.a[0], m.b[0]));
@@ -189,7 +227,6 @@ fn bags(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
 }
 
 /// The window of `b` matching region `a[s..e]` as a bag of words.
-
 fn counterpart(
     a: &[u64],
     b: &[u64],

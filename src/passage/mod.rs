@@ -15,17 +15,32 @@ use rayon::prelude::*;
 use crate::config::PassageConfig;
 use crate::hash;
 
-pub use align::{align, Match};
+pub use align::{align, Match, Prepared};
 
-/// The word `n`-gram hashes of `tokens`, one per start position.
+/// The word `n`-gram hashes of `tokens` (token hashes), one per start
+/// position. Anchors never leave the process, so they use a cheap
+/// combination of the (already XXH3) token hashes — each rotated by its
+/// place, XORed, then the SplitMix64 finalizer — instead of hashing bytes.
 pub fn grams(tokens: &[u64], n: usize) -> Vec<u64> {
     if tokens.len() < n {
         return Vec::new();
     }
     tokens
         .windows(n)
-        .map(|w| hash::seq(w, ANCHOR_SEED ^ n as u64))
+        .map(|w| {
+            let x = w.iter().enumerate().fold(ANCHOR_SEED, |acc, (k, t)| {
+                acc ^ t.rotate_left(21 * k as u32 + 1)
+            });
+            splitmix64(x)
+        })
         .collect()
+}
+
+/// The SplitMix64 finalizer.
+fn splitmix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// Seed of anchor n-gram hashes.
@@ -34,12 +49,13 @@ const ANCHOR_SEED: u64 = hash::SHINGLE_SEED.rotate_left(17);
 /// Pairs `(i, j)`, `i < j`, of items sharing at least `min_shared`
 /// distinct keys, where only keys held by 2 to `max_docs` items count.
 /// `keys[i]` is item `i`'s sorted, de-duplicated key set. Returns the
-/// pairs with their number of shared keys, sorted.
+/// pairs with their number of shared keys, sorted, and the keys held by
+/// more than `max_docs` items (as [`key_class`]es).
 pub fn co_occurring(
     keys: Vec<Vec<u64>>,
     max_docs: usize,
     min_shared: usize,
-) -> Vec<(u32, u32, u32)> {
+) -> (Vec<(u32, u32, u32)>, Vec<u64>) {
     assert!(keys.len() < 1 << ITEM_BITS, "at most 2^24 items");
     // Each posting packs the key's top 40 bits with the item index: a
     // rare 40-bit collision only proposes a pair that alignment rejects.
@@ -64,31 +80,29 @@ pub fn co_occurring(
             }
         }
     }
+    let common = postings
+        .chunk_by(|x, y| x & !ITEM_MASK == y & !ITEM_MASK)
+        .filter(|r| r.len() > max_docs)
+        .map(|r| r[0] & !ITEM_MASK)
+        .collect();
     drop(postings);
     pairs.par_sort_unstable();
-    pairs
+    let pairs = pairs
         .chunk_by(|x, y| x == y)
         .filter(|r| r.len() >= min_shared)
         .map(|r| ((r[0] >> 32) as u32, r[0] as u32, r.len() as u32))
-        .collect()
+        .collect();
+    (pairs, common)
+}
+
+/// The part of a key the postings keep (its top 40 bits): what
+/// [`co_occurring`]'s common keys are compared by.
+pub fn key_class(key: u64) -> u64 {
+    key & !ITEM_MASK
 }
 
 const ITEM_BITS: u32 = 24;
 const ITEM_MASK: u64 = (1 << ITEM_BITS) - 1;
-
-/// Keys held by more than `max_docs` of the items (formulas and
-/// boilerplate-like phrases), sorted.
-pub fn common(keys: &[Vec<u64>], max_docs: usize) -> Vec<u64> {
-    let mut all: Vec<u64> = keys
-        .par_iter()
-        .flat_map_iter(|k| k.iter().copied())
-        .collect();
-    all.par_sort_unstable();
-    all.chunk_by(|x, y| x == y)
-        .filter(|r| r.len() > max_docs)
-        .map(|r| r[0])
-        .collect()
-}
 
 /// Sorted, de-duplicated copy.
 pub fn set(mut v: Vec<u64>) -> Vec<u64> {
@@ -97,12 +111,18 @@ pub fn set(mut v: Vec<u64>) -> Vec<u64> {
     v
 }
 
+/// Rare words are sampled: one word in `WORD_SAMPLE` (by hash) takes part
+/// in candidate generation, which halves its cost; shuffled reuse of a
+/// passage still shares dozens of sampled rare words.
+const WORD_SAMPLE: u64 = 2;
+
 /// Candidates of the passage level.
 #[derive(Debug, Default)]
 pub struct Candidates {
     /// Body pairs to align, sorted.
     pub pairs: Vec<(u32, u32)>,
-    /// Anchors too common to count as evidence of reuse.
+    /// Anchors too common to count as evidence of reuse, by
+    /// [`key_class`].
     pub common: AHashSet<u64>,
     /// Pairs `(x, t, shared)` where `t` indexes `tails` and `x` is a body
     /// (`x < bodies.len()`) or another tail (`x - bodies.len()`).
@@ -119,11 +139,19 @@ pub fn candidates(
     tails: &[&[u64]],
     cfg: &PassageConfig,
 ) -> Candidates {
-    let mut anchors: Vec<Vec<u64>> = (0..n)
+    // One pass over the bodies gives both key sets.
+    let (mut anchors, words): (Vec<Vec<u64>>, Vec<Vec<u64>>) = (0..n)
         .into_par_iter()
-        .map(|i| set(grams(&body(i), cfg.anchor_words)))
-        .collect();
-    let common: AHashSet<u64> = common(&anchors, cfg.anchor_max_docs).into_iter().collect();
+        .map(|i| {
+            let toks = body(i);
+            let sampled = toks
+                .iter()
+                .copied()
+                .filter(|t| t % WORD_SAMPLE == 0)
+                .collect();
+            (set(grams(&toks, cfg.anchor_words)), set(sampled))
+        })
+        .unzip();
     let tail_anchors: Vec<Vec<u64>> = tails
         .iter()
         .map(|t| set(grams(t, cfg.anchor_words)))
@@ -131,16 +159,18 @@ pub fn candidates(
     anchors.extend(tail_anchors.iter().cloned());
     let mut pairs = Vec::new();
     let mut tail_pairs = Vec::new();
-    for (a, b, k) in co_occurring(anchors, cfg.anchor_max_docs, cfg.min_shared_anchors) {
+    let (anchor_pairs, common) = co_occurring(anchors, cfg.anchor_max_docs, cfg.min_shared_anchors);
+    let common: AHashSet<u64> = common.into_iter().collect();
+    for (a, b, k) in anchor_pairs {
         if (b as usize) < n {
             pairs.push((a, b));
         } else {
             tail_pairs.push((a, b - n as u32, k));
         }
     }
-    let words: Vec<Vec<u64>> = (0..n).into_par_iter().map(|i| set(body(i))).collect();
     pairs.extend(
         co_occurring(words, cfg.word_max_docs, cfg.min_shared_words)
+            .0
             .into_iter()
             .map(|(a, b, _)| (a, b)),
     );
@@ -160,16 +190,26 @@ mod tests {
 
     #[test]
     fn co_occurrence_counts_shared_keys() {
-        let keys = vec![
+        // Realistic 64-bit keys: postings keep only their top 40 bits.
+        let keys: Vec<Vec<u64>> = [
             vec![1, 2, 3, 9],
             vec![2, 3, 4, 9],
             vec![3, 4, 5, 9],
             vec![7],
-        ];
+        ]
+        .into_iter()
+        .map(|k| set(k.into_iter().map(|x| hash::mix(x, 1)).collect()))
+        .collect();
         // 9 is in 3 items: with max_docs 2 it does not count.
-        let got = co_occurring(keys.clone(), 2, 1);
+        let got = co_occurring(keys.clone(), 2, 1).0;
         assert_eq!(got, vec![(0, 1, 1), (1, 2, 1)]);
-        let got = co_occurring(keys, 3, 2);
+        let got = co_occurring(keys.clone(), 3, 2).0;
         assert_eq!(got, vec![(0, 1, 3), (0, 2, 2), (1, 2, 3)]);
+        // With max_docs 2, keys 3 and 9 (in three items each) are common.
+        let (_, mut common) = co_occurring(keys, 2, 1);
+        common.sort_unstable();
+        let mut want = vec![key_class(hash::mix(3, 1)), key_class(hash::mix(9, 1))];
+        want.sort_unstable();
+        assert_eq!(common, want);
     }
 }

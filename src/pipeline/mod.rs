@@ -47,12 +47,20 @@ pub struct Corpus {
 /// Reads and segments every document under `paths`, in parallel batches.
 pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress) -> Result<Corpus> {
     let (files, warnings) = corpus::discover(paths)?;
+    // Progress counts record bytes, which only plain files know ahead.
+    let plain = files.iter().all(|f| {
+        !f.is_stdin()
+            && !matches!(
+                f.kind,
+                corpus::FileKind::Jsonl(corpus::Compression::Gzip | corpus::Compression::Zstd)
+            )
+    });
     let total: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(&f.path).ok())
         .map(|m| m.len())
         .sum();
-    progress.start("reading", Some(total));
+    progress.start("reading", plain.then_some(total));
     let markers = Markers::new(cfg);
     let mut out = Corpus {
         files,
@@ -157,9 +165,6 @@ pub struct Body {
     pub end: u32,
     /// Words in the body (boilerplate excluded).
     pub words: usize,
-    /// Indices into the document's tokens of the body's words (kept for
-    /// the passage level only).
-    pub positions: Vec<u32>,
     /// Sorted shingle hashes of the body (freed after the document level).
     pub shingles: Vec<u64>,
     /// Number of shingles of the body.
@@ -196,7 +201,7 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
         .par_iter()
         .map(|d| {
             let mut marks = boilerplate::mark(&d.seg, &stats);
-            let tail = tails::find(&d.seg, &mut marks);
+            let tail = tails::find(&d.doc.text, &d.seg, &mut marks);
             let positions = body_positions(&d.seg, &marks, tail.as_ref());
             let toks: Vec<u64> = positions
                 .iter()
@@ -213,7 +218,6 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
                 tail,
                 end,
                 words: toks.len(),
-                positions: if cfg.passages { positions } else { Vec::new() },
                 shingle_count: sh.len(),
                 shingles: sh,
                 sig,
@@ -356,10 +360,10 @@ pub fn analyze(corpus: Corpus, cfg: &Config, progress: &dyn Progress, start: Ins
     let mut edges = document_edges(&bodies, &groups, cfg, progress);
     // Signatures and shingle sets have served; free them before the
     // passage level, which recomputes the few scores it needs.
-    bodies.iter_mut().for_each(|b| {
+    for b in &mut bodies {
         b.sig = Vec::new();
         b.shingles = Vec::new();
-    });
+    }
     let mut tail_copies = Vec::new();
     if cfg.passages {
         let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress);

@@ -1,12 +1,13 @@
 //! The passage level: shared passages between bodies, and tails that
 //! copy other bodies or each other.
 
+use ahash::AHashSet;
 use rayon::prelude::*;
 
 use super::relate::{Edge, Passage};
 use super::{Body, Corpus};
 use crate::config::Config;
-use crate::passage::{self, align, grams, set};
+use crate::passage::{self, grams, set, Prepared};
 use crate::progress::Progress;
 use crate::shingle::{intersection, shingles};
 use crate::verify::{self, Relation};
@@ -20,34 +21,47 @@ pub struct Found {
     pub tail_copies: Vec<Option<u32>>,
 }
 
-fn body_tokens(corpus: &Corpus, bodies: &[Body], i: usize) -> Vec<u64> {
+/// Token indices of document `i`'s body.
+fn body_positions(corpus: &Corpus, bodies: &[Body], i: usize) -> Vec<u32> {
+    let b = &bodies[i];
+    super::body_positions(&corpus.docs[i].seg, &b.marks, b.tail.as_ref())
+}
+
+fn tokens_at(corpus: &Corpus, i: usize, pos: &[u32]) -> Vec<u64> {
     let toks = &corpus.docs[i].seg.tokens;
-    bodies[i]
-        .positions
-        .iter()
-        .map(|&p| toks[p as usize])
-        .collect()
+    pos.iter().map(|&p| toks[p as usize]).collect()
 }
 
-/// Exact body scores of a pair, from the body tokens.
-fn scores(
-    body: &(dyn Fn(usize) -> Vec<u64> + Sync),
-    cfg: &Config,
-    a: u32,
-    b: u32,
-) -> verify::Scores {
-    let sa = shingles(&body(a as usize), cfg.shingle_words);
-    let sb = shingles(&body(b as usize), cfg.shingle_words);
-    verify::score(&sa, &sb)
+/// Exact body scores from `a`'s shingle set and `b`'s sorted shingles.
+fn scores(a: &AHashSet<u64>, b: &[u64]) -> verify::Scores {
+    let inter = b.iter().filter(|s| a.contains(s)).count();
+    let union = a.len() + b.len() - inter;
+    let smaller = a.len().min(b.len());
+    verify::Scores {
+        jaccard: if union == 0 {
+            0.0
+        } else {
+            inter as f64 / union as f64
+        },
+        containment: if smaller == 0 {
+            0.0
+        } else {
+            inter as f64 / smaller as f64
+        },
+        smaller,
+    }
 }
 
-/// Byte span of body tokens `[s, e)` of document `d`.
-fn byte_span(corpus: &Corpus, bodies: &[Body], d: u32, r: [u32; 2]) -> [u32; 2] {
+/// Byte span of body tokens `[s, e)` of document `d`, whose body token
+/// indices are `pos`.
+fn byte_span(corpus: &Corpus, d: u32, pos: &[u32], r: [u32; 2]) -> [u32; 2] {
     let doc = &corpus.docs[d as usize];
-    let pos = &bodies[d as usize].positions;
-    let first = doc.seg.spans[pos[r[0] as usize] as usize];
-    let last = doc.seg.spans[pos[r[1] as usize - 1] as usize];
-    [first[0], last[1]]
+    let first = doc.seg.starts[pos[r[0] as usize] as usize];
+    let last = doc.seg.starts[pos[r[1] as usize - 1] as usize];
+    [
+        first,
+        crate::normalize::token_end(&doc.doc.text, last as usize) as u32,
+    ]
 }
 
 /// Finds shared passages for pairs without a document-level relation,
@@ -75,7 +89,7 @@ pub fn passage_edges(
             &d.seg.tokens[start as usize..]
         })
         .collect();
-    let body = |i: usize| body_tokens(corpus, bodies, i);
+    let body = |i: usize| tokens_at(corpus, i, &body_positions(corpus, bodies, i));
     let passage::Candidates {
         pairs: cands,
         common,
@@ -90,32 +104,51 @@ pub fn passage_edges(
     };
     let todo: Vec<(u32, u32)> = cands.into_iter().filter(|&(a, b)| !known(a, b)).collect();
     progress.start("aligning", Some(todo.len() as u64));
-    let mut edges: Vec<Edge> = todo
+    // Pairs come sorted by their first document: each group shares its
+    // tokens and shingle set.
+    let groups: Vec<&[(u32, u32)]> = todo.chunk_by(|x, y| x.0 == y.0).collect();
+    let mut edges: Vec<Edge> = groups
         .par_iter()
-        .filter_map(|&(a, b)| {
-            let found = align(&body(a as usize), &body(b as usize), &common, pc);
-            progress.advance(1);
-            if found.is_empty() {
-                return None;
+        .flat_map_iter(|group| {
+            let a = group[0].0;
+            let pa = body_positions(corpus, bodies, a as usize);
+            let ta = tokens_at(corpus, a as usize, &pa);
+            let prepared = Prepared::new(&ta, pc.anchor_words);
+            let mut sa: Option<AHashSet<u64>> = None;
+            let mut out = Vec::new();
+            for &(_, b) in *group {
+                let pb = body_positions(corpus, bodies, b as usize);
+                let tb = tokens_at(corpus, b as usize, &pb);
+                let found = prepared.align(&tb, &common, pc);
+                progress.advance(1);
+                if found.is_empty() {
+                    continue;
+                }
+                let sa = sa
+                    .get_or_insert_with(|| shingles(&ta, cfg.shingle_words).into_iter().collect());
+                let s = scores(sa, &shingles(&tb, cfg.shingle_words));
+                let passages = found
+                    .iter()
+                    .map(|m| Passage {
+                        a: byte_span(corpus, a, &pa, m.a),
+                        b: byte_span(corpus, b, &pb, m.b),
+                        words: m.a[1] - m.a[0],
+                        words_b: m.b[1] - m.b[0],
+                    })
+                    .collect();
+                // Alignment also finds pairs LSH cannot: a short excerpt of
+                // a long article has a low Jaccard but is contained in it.
+                let relation = verify::classify(s, cfg).unwrap_or(Relation::SharedPassages);
+                out.push(Edge {
+                    a,
+                    b,
+                    relation,
+                    jaccard: s.jaccard,
+                    containment: s.containment,
+                    passages,
+                });
             }
-            let s = scores(&body, cfg, a, b);
-            let passages = found
-                .iter()
-                .map(|m| Passage {
-                    a: byte_span(corpus, bodies, a, m.a),
-                    b: byte_span(corpus, bodies, b, m.b),
-                    words: m.a[1] - m.a[0],
-                    words_b: m.b[1] - m.b[0],
-                })
-                .collect();
-            Some(Edge {
-                a,
-                b,
-                relation: Relation::SharedPassages,
-                jaccard: s.jaccard,
-                containment: s.containment,
-                passages,
-            })
+            out
         })
         .collect();
     progress.finish();
@@ -160,11 +193,14 @@ fn tails(
         }
         if x < n {
             let slot = &mut best[host as usize];
-            if slot.is_none_or(|(s, o)| share > s || (share == s && other < o)) {
+            if slot.is_none_or(|(s, o)| share.total_cmp(&s).then(o.cmp(&other)).is_gt()) {
                 *slot = Some((share, other));
             }
         }
-        let s = scores(body, cfg, host, other);
+        let sh: AHashSet<u64> = shingles(&body(host as usize), cfg.shingle_words)
+            .into_iter()
+            .collect();
+        let s = scores(&sh, &shingles(&body(other as usize), cfg.shingle_words));
         edges.push(Edge {
             a: host.min(other),
             b: host.max(other),

@@ -1,0 +1,230 @@
+//! The real corpora in `../shared/data` (not shipped: their licences
+//! allow research and testing only). Run with
+//! `cargo test --release -- --include-ignored`.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use neardup::pipeline::{self, bodies, document_edges, exact_groups, load};
+use neardup::progress::Silent;
+use neardup::shingle::intersection;
+use neardup::Config;
+
+use crate::util::{scan, shared_data};
+
+/// The first `n` lines of SaudiNewsNet as a plain JSONL file.
+fn saudinewsnet_sample(dir: &std::path::Path, n: usize) -> PathBuf {
+    let src = shared_data().join("saudinewsnet/docs.jsonl.gz");
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(
+        std::fs::File::open(src).unwrap(),
+    ));
+    let out = dir.join("sample.jsonl");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&out).unwrap());
+    for line in reader.lines().take(n) {
+        writeln!(w, "{}", line.unwrap()).unwrap();
+    }
+    out
+}
+
+fn snn_config() -> Config {
+    let mut cfg = Config {
+        passages: false,
+        ..Config::default()
+    };
+    cfg.input.id_field = "url".into();
+    cfg.input.text_field = "content".into();
+    cfg.input.source_field = "source".into();
+    cfg
+}
+
+/// LSH against brute force: every pair of the sample whose exact body
+/// Jaccard is at least threshold + 0.1 is found (recall ≥ 0.99), and no
+/// reported pair is below the threshold.
+#[test]
+#[ignore = "needs ../shared/data (SaudiNewsNet)"]
+fn saudinewsnet_lsh_recall_against_exact_jaccard() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = saudinewsnet_sample(dir.path(), 3000);
+    let cfg = snn_config();
+    let corpus = load(&[sample], &cfg, &Silent).unwrap();
+    let bodies = bodies(&corpus, &cfg, &Silent);
+    let edges = document_edges(&bodies, &exact_groups(&bodies), &cfg, &Silent);
+    // Exact: every pair sharing a shingle, through an inverted index.
+    let mut post: Vec<(u64, u32)> = bodies
+        .iter()
+        .enumerate()
+        .flat_map(|(i, b)| b.shingles.iter().map(move |&s| (s, i as u32)))
+        .collect();
+    post.sort_unstable();
+    let mut cand: Vec<(u32, u32)> = Vec::new();
+    for run in post.chunk_by(|x, y| x.0 == y.0) {
+        for i in 0..run.len() {
+            for j in i + 1..run.len() {
+                cand.push((run[i].1, run[j].1));
+            }
+        }
+    }
+    cand.sort_unstable();
+    cand.dedup();
+    let exact = |a: u32, b: u32| {
+        let (x, y) = (&bodies[a as usize].shingles, &bodies[b as usize].shingles);
+        let i = intersection(x, y);
+        i as f64 / (x.len() + y.len() - i) as f64
+    };
+    let truth: Vec<(u32, u32)> = cand
+        .into_iter()
+        .filter(|&(a, b)| exact(a, b) >= cfg.threshold + 0.1)
+        .collect();
+    let found: std::collections::HashSet<(u32, u32)> = edges
+        .iter()
+        .filter(|e| {
+            e.relation.joins_duplicates() && e.relation != neardup::verify::Relation::Contains
+        })
+        .map(|e| (e.a, e.b))
+        .collect();
+    let hit = truth.iter().filter(|p| found.contains(p)).count();
+    let recall = hit as f64 / truth.len() as f64;
+    println!(
+        "sample pairs with J >= 0.6: {}, found {hit}, recall {recall:.4}",
+        truth.len()
+    );
+    assert!(truth.len() > 100, "the sample has near duplicates");
+    assert!(recall >= 0.99, "recall {recall}");
+    for e in &edges {
+        let j = exact(e.a, e.b);
+        assert!((j - e.jaccard).abs() < 1e-9, "reported Jaccard is exact");
+        if e.relation != neardup::verify::Relation::Contains {
+            assert!(j >= cfg.threshold, "pair below threshold: {j}");
+        }
+    }
+}
+
+/// BBC News: every byte-identical pair is a duplicate, the Latin-1 file is
+/// read with a warning.
+#[test]
+#[ignore = "needs ../shared/data (BBC News)"]
+fn bbc_exact_duplicates_and_latin1() {
+    let root = shared_data().join("bbc_news/bbc");
+    let s = scan(
+        std::slice::from_ref(&root),
+        &Config {
+            passages: false,
+            ..Config::default()
+        },
+    );
+    let mut by_bytes: std::collections::BTreeMap<Vec<u8>, Vec<String>> =
+        std::collections::BTreeMap::default();
+    for d in &s.corpus.docs {
+        by_bytes
+            .entry(std::fs::read(root.join(&d.doc.id)).unwrap())
+            .or_default()
+            .push(d.doc.id.clone());
+    }
+    let mut want = Vec::new();
+    for ids in by_bytes.values() {
+        for i in 0..ids.len() {
+            for j in i + 1..ids.len() {
+                want.push((ids[i].clone(), ids[j].clone()));
+            }
+        }
+    }
+    assert!(want.len() >= 98, "{}", want.len());
+    for (a, b) in &want {
+        let (a, b) = if a < b { (a, b) } else { (b, a) };
+        let p = s.report.pairs.iter().find(|p| &p.a == a && &p.b == b);
+        assert_eq!(p.map(|p| p.relation.as_str()), Some("duplicate"), "{a} {b}");
+    }
+    let dups = s
+        .report
+        .pairs
+        .iter()
+        .filter(|p| p.relation.as_str() == "duplicate")
+        .count();
+    assert!(dups >= 100, "at least the 100 duplicate pairs: {dups}");
+    assert!(s.corpus.docs.iter().any(|d| d.doc.id == "sport/199.txt"));
+    assert!(s
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.path.ends_with("sport/199.txt") && w.message.contains("not valid UTF-8")));
+}
+
+/// AraPlagDet: the PAN measures of the reported passages.
+#[test]
+#[ignore = "needs ../shared/data (AraPlagDet)"]
+fn araplagdet_pan_measures() {
+    let root = shared_data().join("araplagdet");
+    let s = scan(
+        &[
+            root.join("suspicious-documents"),
+            root.join("source-documents"),
+        ],
+        &Config::default(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    std::fs::write(&report, s.report.to_json()).unwrap();
+    let r = neardup::eval::run(&report, &root, &neardup::eval::EvalOptions::default()).unwrap();
+    print!("{}", r.render_text());
+    let pan = r.pan.unwrap();
+    assert!(pan.micro.plagdet >= 0.90, "plagdet {}", pan.micro.plagdet);
+    assert!(pan.granularity <= 1.05, "granularity {}", pan.granularity);
+    let recall = |kind: &str| {
+        pan.by_obfuscation
+            .iter()
+            .find(|o| o.obfuscation == kind)
+            .unwrap()
+            .micro_recall
+    };
+    assert!(recall("none") >= 0.95);
+    assert!(recall("word shuffling") >= 0.90);
+    assert!(recall("phrase shuffling") >= 0.90);
+    assert!(recall("manual synonym substitution") >= 0.60);
+}
+
+/// ANT: the site boilerplate is found; link lines are not tails; no pair
+/// is clustered through boilerplate alone.
+#[test]
+#[ignore = "needs ../shared/data (ANT corpus)"]
+fn ant_boilerplate_and_link_lines() {
+    let mut cfg = Config::default();
+    cfg.input.id_field = "docno".into();
+    cfg.input.source_field = "src".into();
+    let s = pipeline::scan(
+        &[shared_data().join("antcorpus/docs.jsonl.gz")],
+        &cfg,
+        &Silent,
+    )
+    .unwrap();
+    let r = &s.report;
+    let has = |needle: &str, min: usize| {
+        r.boilerplate
+            .iter()
+            .filter(|b| b.text.contains(needle))
+            .map(|b| b.documents)
+            .sum::<usize>()
+            >= min
+    };
+    assert!(has("إشعارات بأهم الموضوعات", 800), "BBC app notice");
+    assert!(
+        has("جميع المقالات المنشورة تمثل رأي كتابها", 400),
+        "AlArabiya disclaimer"
+    );
+    assert!(has("أ ف ب", 100), "France24 AFP credit");
+    let links: usize = r
+        .boilerplate
+        .iter()
+        .filter(|b| b.kind == neardup::boilerplate::Kind::LinkLine)
+        .map(|b| b.documents)
+        .sum();
+    let tails = r.documents.iter().filter(|d| !d.tails.is_empty()).count();
+    println!("link-line documents {links}, documents with tails {tails}");
+    assert!(
+        links >= 300 && tails * 10 < links,
+        "link lines mostly stay in bodies"
+    );
+    // Pairs that join clusters have real shared bodies.
+    for p in r.pairs.iter().filter(|p| p.relation.joins_duplicates()) {
+        assert!(p.jaccard >= 0.5 || p.containment >= 0.8, "{p:?}");
+    }
+}
