@@ -572,16 +572,33 @@ mod compat {
     use super::*;
 
     /// `tests/fixtures/index_v1.ndx` was built (format 1) from
-    /// `index_docs/indexed.jsonl` with the default parameters:
+    /// `index_docs/indexed.jsonl` with the defaults of the day:
     /// `neardup index build tests/fixtures/index_docs/indexed.jsonl --index tests/fixtures/index_v1.ndx`.
+    /// It answers with its own parameters, whatever the defaults are now.
     #[test]
     fn format_1_fixture_reads_and_answers() {
         let archive = fixtures().join("index_v1.ndx");
         let index = Index::open(&archive).expect("format 1 fixture");
+        let p = index.params();
+        assert_eq!(p.tool_version, "0.1.0");
+        assert_eq!(p.seeds, index::params::SEEDS);
+        let s = &p.settings;
         assert_eq!(
-            index.params().settings,
-            index::Settings::from_config(&Config::default())
+            (s.shingle_words, s.permutations, s.bands, s.rows),
+            (5, 128, None, None)
         );
+        assert_eq!(
+            (s.threshold, s.duplicate_threshold, s.containment_threshold),
+            (0.5, 0.9, 0.8)
+        );
+        assert!(s.ta_marbuta && s.passages);
+        assert_eq!(
+            (s.anchor_words, s.anchor_max_docs, s.min_shared_words),
+            (3, 20, 12)
+        );
+        assert_eq!(s.tail_markers.len(), 21);
+        assert_eq!(s.tail_markers[0], "إقرأ أيضاً");
+        let cfg = p.config(&cfg(1));
         let docs = index.documents().expect("documents");
         let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(
@@ -597,8 +614,8 @@ mod compat {
                 "a-filler-3"
             ]
         );
-        let (full, new_ids) = scan(&[indexed()], &[new_docs()], &cfg(1));
-        let got = index::query(&index, &[new_docs()], &cfg(1), &Silent).expect("query");
+        let (full, new_ids) = scan(&[indexed()], &[new_docs()], &cfg);
+        let got = index::query(&index, &[new_docs()], &cfg, &Silent).expect("query");
         assert_eq!(about(&got, &new_ids), about(&full, &new_ids));
     }
 }

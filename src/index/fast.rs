@@ -8,7 +8,7 @@
 //! last in every sorted run, bucket and group it joins. Boilerplate
 //! statistics change only for line hashes `d` carries; when one of them
 //! changes status and indexed documents carry it, their bodies change:
-//! those *dirty* documents (at most [`State::dirty_limit`], else the fast
+//! those *dirty* documents (at most [`MAX_DIRTY`], else the fast
 //! path gives up and returns `None`) get new bodies, groups,
 //! representatives and bucket entries in a [`View`], and their old
 //! anchors and words are replaced by their new ones in every count. Every
@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use ahash::{AHashMap, AHashSet};
 
 use super::fast_passages;
-use super::state::{band_key, line_set, State, FULL_EXPANSION, FULL_GROUP, SAMPLE};
+use super::state::{band_key, line_set, State, FULL_EXPANSION, FULL_GROUP, MAX_DIRTY, SAMPLE};
 use super::stream::Match;
 use super::view::{Dirty, View};
 use crate::boilerplate::{self, Stats};
@@ -138,10 +138,11 @@ fn boilerplate_changes(
     (recurring_d, flips)
 }
 
-/// The body of a document under recurring lines `recurring`.
-fn body_of(seg: &Segmented, recurring: AHashSet<u64>, shingle_words: usize) -> Dirty {
+/// The body of a document (text `text`) under recurring lines
+/// `recurring`.
+fn body_of(text: &str, seg: &Segmented, recurring: AHashSet<u64>, shingle_words: usize) -> Dirty {
     let mut marks = boilerplate::mark(seg, &Stats { recurring });
-    let tail = tails::find(seg, &mut marks);
+    let tail = tails::find(text, seg, &mut marks);
     let positions = body_positions(seg, &marks, tail.as_ref());
     let tokens: Vec<u64> = positions.iter().map(|&p| seg.tokens[p as usize]).collect();
     Dirty {
@@ -169,7 +170,7 @@ fn dirty_docs(state: &State, flips: &AHashMap<u64, bool>) -> Option<BTreeMap<u32
     }
     ids.sort_unstable();
     ids.dedup();
-    if ids.len() > state.dirty_limit() {
+    if ids.len() > MAX_DIRTY {
         return None;
     }
     for x in ids {
@@ -183,18 +184,22 @@ fn dirty_docs(state: &State, flips: &AHashMap<u64, bool>) -> Option<BTreeMap<u32
                     .unwrap_or_else(|| state.stats.recurring.contains(h))
             })
             .collect();
-        let seg = &state.corpus.docs[x as usize].seg;
-        docs.insert(x, body_of(seg, recurring, state.cfg.shingle_words));
+        let d = &state.corpus.docs[x as usize];
+        docs.insert(
+            x,
+            body_of(&d.doc.text, &d.seg, recurring, state.cfg.shingle_words),
+        );
     }
     Some(docs)
 }
 
-/// The relations of `d` (segmented as `seg`) to the indexed documents, by
-/// indexed document, or `None` when only the slow path can tell.
-pub(crate) fn relate(state: &State, seg: &Segmented) -> Option<Vec<Found>> {
+/// The relations of `d` (text `text`, segmented as `seg`) to the indexed
+/// documents, by indexed document, or `None` when only the slow path can
+/// tell.
+pub(crate) fn relate(state: &State, text: &str, seg: &Segmented) -> Option<Vec<Found>> {
     let (recurring, flips) = boilerplate_changes(state, &line_set(seg));
     let view = View::new(state, dirty_docs(state, &flips)?);
-    let body = body_of(seg, recurring, state.cfg.shingle_words);
+    let body = body_of(text, seg, recurring, state.cfg.shingle_words);
     let mut found = document_edges(&view, &body.shingles);
     if state.cfg.passages {
         let known: AHashSet<u32> = found.iter().map(|f| f.0).collect();

@@ -8,9 +8,9 @@
 use ahash::{AHashMap, AHashSet};
 
 use super::fast::{found, Found};
-use super::state::{keys40, Postings, ITEM_MASK};
+use super::state::{keys40, word_keys, Postings, ITEM_MASK};
 use super::view::{Dirty, View};
-use crate::passage::{align, grams, set};
+use crate::passage::{grams, set, Prepared};
 use crate::shingle::intersection;
 use crate::verify::{self, Relation};
 
@@ -42,7 +42,7 @@ impl DirtyKeys {
                     .as_ref()
                     .map(|t| keys40(&grams(t, aw)))
                     .unwrap_or_default(),
-                words: keys40(&d.tokens),
+                words: word_keys(&d.tokens),
             })
             .collect()
     }
@@ -129,6 +129,32 @@ impl<'a> Ctx<'a> {
         (!self.v.dirty.contains_key(&x)).then_some(it)
     }
 
+    /// The items holding anchor key `k`, `d`'s included.
+    fn anchor_holders(&self, k: u64) -> usize {
+        let clean = self
+            .v
+            .s
+            .anchors
+            .get(k)
+            .iter()
+            .filter(|&&p| self.clean_anchor((p & ITEM_MASK) as u32).is_some())
+            .count();
+        let mut dirty = Vec::new();
+        self.dirty_anchor(k, &mut dirty);
+        clean + dirty.len() + usize::from(has(&self.k_body, k)) + usize::from(has(&self.k_tail, k))
+    }
+
+    /// The anchor keys of `d`'s body held by more than `anchor_max_docs`
+    /// items (bodies and tails): no seeds for alignment.
+    fn common(&self) -> AHashSet<u64> {
+        let max = self.v.s.cfg.passage.anchor_max_docs;
+        self.k_body
+            .iter()
+            .copied()
+            .filter(|&k| self.anchor_holders(k) > max)
+            .collect()
+    }
+
     /// The dirty items holding anchor key `k`.
     fn dirty_anchor(&self, k: u64, out: &mut Vec<Item>) {
         for d in &self.dirty {
@@ -167,7 +193,7 @@ impl<'a> Ctx<'a> {
         let pc = &self.v.s.cfg.passage;
         let counts = shared(
             &self.v.s.words,
-            &keys40(&self.body.tokens),
+            &word_keys(&self.body.tokens),
             pc.word_max_docs,
             &|_| 1,
             &|x| (!self.v.dirty.contains_key(&x)).then_some(Item::Body(x)),
@@ -263,46 +289,19 @@ pub(crate) fn edges(v: &View, body: &Dirty, known: &AHashSet<u32>) -> Vec<Found>
     cands.extend(c.word_candidates());
     cands.sort_unstable();
     cands.dedup();
-    let common = common(v, &c.anchors);
+    let common = c.common();
     let pc = &v.s.cfg.passage;
     for x in cands.into_iter().filter(|x| !known.contains(x)) {
-        if !align(&v.body(x), &body.tokens, &common, pc).is_empty() {
-            out.push(found(x, Relation::SharedPassages, c.scores(x)));
+        let bx = v.body(x);
+        if !Prepared::new(&bx, pc.anchor_words)
+            .align(&body.tokens, &common, pc)
+            .is_empty()
+        {
+            // Alignment also finds excerpts and copies LSH missed.
+            let s = c.scores(x);
+            let rel = verify::classify(s, &v.s.cfg).unwrap_or(Relation::SharedPassages);
+            out.push(found(x, rel, s));
         }
     }
     out
-}
-
-/// The anchors of `d` (its body's `anchors`) that are common once `d`
-/// and the dirty documents' new bodies are counted: held by more than
-/// `anchor_max_docs` bodies.
-fn common(v: &View, anchors: &[u64]) -> AHashSet<u64> {
-    let s = v.s;
-    let max = s.cfg.passage.anchor_max_docs;
-    let changes: Vec<(Vec<u64>, Vec<u64>)> = v
-        .dirty
-        .iter()
-        .map(|(&x, d)| {
-            (
-                set(grams(&s.body(x), s.cfg.passage.anchor_words)),
-                set(grams(&d.tokens, s.cfg.passage.anchor_words)),
-            )
-        })
-        .collect();
-    anchors
-        .iter()
-        .copied()
-        .filter(|g| {
-            // Below the floor, even every dirty document plus d cannot
-            // lift an anchor above `max` (see `State::dirty_limit`).
-            let Some(&df) = s.df64.get(g) else {
-                return false;
-            };
-            let mut df = df as usize + 1;
-            for (old, new) in &changes {
-                df = df + usize::from(has(new, *g)) - usize::from(has(old, *g));
-            }
-            df > max
-        })
-        .collect()
 }

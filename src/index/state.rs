@@ -12,9 +12,8 @@
 //! | `bodies` | `pipeline::bodies` |
 //! | `groups`, `group_keys` | `pipeline::exact_groups` |
 //! | `band_keys` | `lsh::candidates` |
-//! | `anchors`, `words`, `df64`, `tail_anchors` | `passage::candidates` |
+//! | `anchors`, `words`, `tail_anchors` | `passage::candidates` |
 
-use ahash::AHashMap;
 use rayon::prelude::*;
 
 use crate::boilerplate::{self, Stats};
@@ -41,6 +40,9 @@ pub(crate) const SAMPLE: usize = 9;
 /// At most this many indexed documents may have their bodies changed by
 /// a new document (lines it makes boilerplate) for the fast path to apply.
 pub(crate) const MAX_DIRTY: usize = 8;
+/// One token hash in this many is a sampled rare-word candidate (as in
+/// `passage::candidates`).
+pub(crate) const WORD_SAMPLE: u64 = 2;
 
 /// The corpus-wide structures of the indexed documents.
 pub(crate) struct State {
@@ -50,6 +52,8 @@ pub(crate) struct State {
     pub corpus: Corpus,
     /// Their bodies (shingle sets and signatures freed).
     pub bodies: Vec<Body>,
+    /// The token indices of each body.
+    pub positions: Vec<Vec<u32>>,
     /// The recurring boilerplate lines.
     pub stats: Stats,
     /// Every (line hash, document, words) of the line sets, sorted.
@@ -69,12 +73,8 @@ pub(crate) struct State {
     /// Anchor postings `key40 | item`, sorted: items are the bodies, then
     /// the tails in host order.
     pub anchors: Postings,
-    /// Rare-word postings `key40 | document`, sorted.
+    /// Sampled rare-word postings `key40 | document`, sorted.
     pub words: Postings,
-    /// Number of bodies holding each body anchor held by at least
-    /// [`State::df64_floor`] bodies (exact 64-bit anchors, as the set of
-    /// common anchors counts them).
-    pub df64: AHashMap<u64, u32>,
     /// Documents with a tail, in order.
     pub hosts: Vec<u32>,
     /// Their tail anchor sets.
@@ -94,12 +94,19 @@ pub(crate) fn line_set(seg: &Segmented) -> Vec<(u64, u32)> {
     v
 }
 
-/// The body tokens of document `i`.
-pub(crate) fn body_tokens(seg: &Segmented, body: &Body) -> Vec<u64> {
-    body.positions
+/// The tokens of `seg` at `positions`.
+pub(crate) fn tokens_at(seg: &Segmented, positions: &[u32]) -> Vec<u64> {
+    positions.iter().map(|&p| seg.tokens[p as usize]).collect()
+}
+
+/// The sampled rare-word keys of body tokens `tokens`.
+pub(crate) fn word_keys(tokens: &[u64]) -> Vec<u64> {
+    let sampled: Vec<u64> = tokens
         .iter()
-        .map(|&p| seg.tokens[p as usize])
-        .collect()
+        .copied()
+        .filter(|t| t % WORD_SAMPLE == 0)
+        .collect();
+    keys40(&sampled)
 }
 
 /// The sorted, de-duplicated set of `key40` values of `keys`.
@@ -152,8 +159,7 @@ impl Postings {
 
 impl State {
     /// Computes the structures of `corpus` (call inside
-    /// [`pipeline::in_pool`]). The positions of the bodies are kept
-    /// whatever `cfg.passages` says.
+    /// [`pipeline::in_pool`]).
     pub fn new(corpus: Corpus, cfg: &Config, progress: &dyn Progress) -> State {
         let n = corpus.docs.len();
         assert!(n < (1 << ITEM_BITS) / 2, "at most 2^23 indexed documents");
@@ -167,11 +173,13 @@ impl State {
             .flat_map(|(d, s)| s.iter().map(move |&(h, w)| (h, d as u32, w)))
             .collect();
         lines.par_sort_unstable();
-        let with_positions = Config {
-            passages: true,
-            ..cfg.clone()
-        };
-        let mut bodies = pipeline::bodies(&corpus, &with_positions, progress);
+        let mut bodies = pipeline::bodies(&corpus, cfg, progress);
+        let positions = corpus
+            .docs
+            .par_iter()
+            .zip(&bodies)
+            .map(|(d, b)| pipeline::body_positions(&d.seg, &b.marks, b.tail.as_ref()))
+            .collect();
         let groups = pipeline::exact_groups(&bodies);
         let mut group_of = vec![u32::MAX; n];
         let mut group_keys = Vec::with_capacity(groups.len());
@@ -194,6 +202,7 @@ impl State {
             cfg: cfg.clone(),
             corpus,
             bodies,
+            positions,
             stats,
             lines,
             line_sets,
@@ -204,7 +213,6 @@ impl State {
             band_keys,
             anchors: Postings::default(),
             words: Postings::default(),
-            df64: AHashMap::new(),
             hosts: Vec::new(),
             tail_anchors: Vec::new(),
         };
@@ -218,38 +226,13 @@ impl State {
 
     /// The shingle set of indexed document `i`'s body.
     pub fn shingles(&self, i: u32) -> Vec<u64> {
-        let i = i as usize;
-        let toks = body_tokens(&self.corpus.docs[i].seg, &self.bodies[i]);
-        shingles(&toks, self.cfg.shingle_words)
+        shingles(&self.body(i), self.cfg.shingle_words)
     }
 
     /// The body tokens of indexed document `i`.
     pub fn body(&self, i: u32) -> Vec<u64> {
         let i = i as usize;
-        body_tokens(&self.corpus.docs[i].seg, &self.bodies[i])
-    }
-
-    /// Body anchors held by fewer bodies than this are not in `df64`.
-    pub fn df64_floor(&self) -> usize {
-        self.cfg
-            .passage
-            .anchor_max_docs
-            .saturating_sub(MAX_DIRTY)
-            .max(2)
-    }
-
-    /// How many indexed bodies a new document may change for the fast
-    /// path to apply: an anchor below [`State::df64_floor`] cannot become
-    /// common with that many more holders plus the new document.
-    pub fn dirty_limit(&self) -> usize {
-        if self.cfg.passages {
-            self.cfg
-                .passage
-                .anchor_max_docs
-                .saturating_sub(self.df64_floor())
-        } else {
-            MAX_DIRTY
-        }
+        tokens_at(&self.corpus.docs[i].seg, &self.positions[i])
     }
 
     fn passage_level(&mut self) {
@@ -259,15 +242,6 @@ impl State {
             .into_par_iter()
             .map(|i| set(grams(&self.body(i), pc.anchor_words)))
             .collect();
-        let mut all: Vec<u64> = anchors.iter().flatten().copied().collect();
-        all.par_sort_unstable();
-        let floor = self.df64_floor();
-        self.df64 = all
-            .chunk_by(|x, y| x == y)
-            .filter(|r| r.len() >= floor)
-            .map(|r| (r[0], r.len() as u32))
-            .collect();
-        drop(all);
         self.hosts = (0..n as u32)
             .filter(|&i| self.bodies[i as usize].tail.is_some())
             .collect();
@@ -294,7 +268,7 @@ impl State {
         let mut words: Vec<u64> = (0..n as u32)
             .into_par_iter()
             .flat_map_iter(|i| {
-                keys40(&self.body(i))
+                word_keys(&self.body(i))
                     .into_iter()
                     .map(move |k| k | u64::from(i))
             })
