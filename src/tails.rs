@@ -55,14 +55,22 @@ pub fn find(text: &str, seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<M
         };
         let rest = seg.lines[i + 1..].iter().zip(&marks[i + 1..]);
         if alone {
-            let content: Vec<usize> = (i + 1..seg.lines.len())
-                .filter(|&j| marks[j].is_none())
+            // The block after the marker: headline lines and boilerplate.
+            // A recurring line right after the marker is a linked headline
+            // (other articles link it too); then every recurring headline-
+            // like line of the block counts as one.
+            let block: Vec<usize> = (i + 1..seg.lines.len())
+                .take_while(|&j| marks[j].is_some() || is_headline(text, &seg.lines[j]))
                 .collect();
-            let headlines = content
+            let linked = block
+                .first()
+                .is_some_and(|&j| marks[j] == Some(Kind::Recurring));
+            let headlines = block
                 .iter()
-                .take_while(|&&j| is_headline(text, &seg.lines[j]))
+                .filter(|&&j| is_headline(text, &seg.lines[j]) && (marks[j].is_none() || linked))
                 .count();
-            let Some(&next) = content.get(headlines) else {
+            let Some(next) = (i + 1 + block.len() < seg.lines.len()).then_some(i + 1 + block.len())
+            else {
                 if headlines > 0 {
                     return Some(MarkerTail { line: i, marker });
                 }
@@ -70,8 +78,8 @@ pub fn find(text: &str, seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<M
                 continue;
             };
             if headlines >= 2 || continues_article(text, &seg.lines[next]) {
-                for &j in std::iter::once(&i).chain(&content[..headlines]) {
-                    marks[j] = Some(Kind::LinkLine);
+                for &j in std::iter::once(&i).chain(&block) {
+                    marks[j].get_or_insert(Kind::LinkLine);
                 }
                 continue;
             }
@@ -124,6 +132,31 @@ mod tests {
         let (tail, marks) = run(text);
         assert_eq!(tail, None);
         assert_eq!(marks[3], None);
+    }
+
+    #[test]
+    fn recurring_headlines_after_the_marker_are_links() {
+        let cfg = Config::default();
+        let m = Markers::new(&cfg);
+        let text = "body one.\nاقرأ أيضاً:\nlinked headline one\nlinked headline two\nthe article goes on here.";
+        let seg = segment(text, &mut m.normalizer(), &m);
+        // The two headlines recur elsewhere: boilerplate already.
+        let stats = Stats {
+            recurring: [seg.lines[2].hash, seg.lines[3].hash].into_iter().collect(),
+        };
+        let mut marks = mark(&seg, &stats);
+        assert_eq!(find(text, &seg, &mut marks), None);
+        assert_eq!(marks[4], None, "the body goes on");
+        // A recurring app notice after a fresh headline does not make a
+        // link block: the appended article is a tail.
+        let text =
+            "body one.\nاقرأ أيضاً:\nfresh headline\nfollow us on the app\nappended article text.";
+        let seg = segment(text, &mut m.normalizer(), &m);
+        let stats = Stats {
+            recurring: [seg.lines[3].hash].into_iter().collect(),
+        };
+        let mut marks = mark(&seg, &stats);
+        assert_eq!(find(text, &seg, &mut marks).map(|t| t.line), Some(1));
     }
 
     #[test]
