@@ -56,7 +56,7 @@ pub struct Stats {
 }
 
 /// The lines of one document, sorted by hash, with their word counts.
-fn line_set(seg: &Segmented) -> Vec<(u64, u32)> {
+pub(crate) fn line_set(seg: &Segmented) -> Vec<(u64, u32)> {
     let mut v: Vec<(u64, u32)> = seg
         .lines
         .iter()
@@ -68,7 +68,7 @@ fn line_set(seg: &Segmented) -> Vec<(u64, u32)> {
 }
 
 /// Are two documents related once the line `skip` is set aside?
-fn related(a: &[(u64, u32)], b: &[(u64, u32)], skip: u64) -> bool {
+pub(crate) fn related(a: &[(u64, u32)], b: &[(u64, u32)], skip: u64) -> bool {
     let total = |s: &[(u64, u32)]| {
         s.iter()
             .filter(|x| x.0 != skip)

@@ -56,9 +56,13 @@ pub struct Scores {
 
 /// Scores two sorted shingle sets exactly.
 pub fn score(a: &[u64], b: &[u64]) -> Scores {
-    let inter = intersection(a, b);
-    let union = a.len() + b.len() - inter;
-    let smaller = a.len().min(b.len());
+    from_counts(intersection(a, b), a.len(), b.len())
+}
+
+/// Scores from the intersection size and the two set sizes.
+pub fn from_counts(inter: usize, a: usize, b: usize) -> Scores {
+    let union = a + b - inter;
+    let smaller = a.min(b);
     Scores {
         jaccard: if union == 0 {
             0.0

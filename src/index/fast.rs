@@ -39,35 +39,7 @@ use crate::verify::{self, Relation, Scores};
 /// kept.
 pub(crate) type Found = (u32, Relation, f64, f64);
 
-/// Are two line sets related once the line `skip` is set aside (as
-/// `boilerplate::learn` judges it)?
-fn related(a: &[(u64, u32)], b: &[(u64, u32)], skip: u64) -> bool {
-    let total = |s: &[(u64, u32)]| {
-        s.iter()
-            .filter(|x| x.0 != skip)
-            .map(|x| u64::from(x.1))
-            .sum::<u64>()
-    };
-    let denom = total(a).min(total(b));
-    if denom == 0 {
-        return true;
-    }
-    let (mut i, mut j, mut shared) = (0, 0, 0u64);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                if a[i].0 != skip {
-                    shared += u64::from(a[i].1);
-                }
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    shared * 2 >= denom
-}
+use crate::boilerplate::related;
 
 /// Whether line `hash` is recurring boilerplate among the documents of
 /// `run` (document, words), sorted by document, whose line sets `set`

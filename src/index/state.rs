@@ -81,18 +81,7 @@ pub(crate) struct State {
     pub tail_anchors: Vec<Vec<u64>>,
 }
 
-/// A document's line set (as `boilerplate::learn` makes it): its line
-/// hashes with their word counts, sorted, one per hash.
-pub(crate) fn line_set(seg: &Segmented) -> Vec<(u64, u32)> {
-    let mut v: Vec<(u64, u32)> = seg
-        .lines
-        .iter()
-        .map(|l| (l.hash, l.words() as u32))
-        .collect();
-    v.sort_unstable();
-    v.dedup_by_key(|x| x.0);
-    v
-}
+pub(crate) use crate::boilerplate::line_set;
 
 /// The tokens of `seg` at `positions`.
 pub(crate) fn tokens_at(seg: &Segmented, positions: &[u32]) -> Vec<u64> {

@@ -34,22 +34,7 @@ fn tokens_at(corpus: &Corpus, i: usize, pos: &[u32]) -> Vec<u64> {
 
 /// Exact body scores from `a`'s shingle set and `b`'s sorted shingles.
 fn scores(a: &AHashSet<u64>, b: &[u64]) -> verify::Scores {
-    let inter = b.iter().filter(|s| a.contains(s)).count();
-    let union = a.len() + b.len() - inter;
-    let smaller = a.len().min(b.len());
-    verify::Scores {
-        jaccard: if union == 0 {
-            0.0
-        } else {
-            inter as f64 / union as f64
-        },
-        containment: if smaller == 0 {
-            0.0
-        } else {
-            inter as f64 / smaller as f64
-        },
-        smaller,
-    }
+    verify::from_counts(b.iter().filter(|s| a.contains(s)).count(), a.len(), b.len())
 }
 
 /// Byte span of body tokens `[s, e)` of document `d`, whose body token
