@@ -99,6 +99,30 @@ pub(crate) fn related(a: &[(u64, u32)], b: &[(u64, u32)], skip: u64) -> bool {
 /// Documents sampled to judge a recurring line.
 const SAMPLE: usize = 9;
 
+/// Whether a line of `words` words found in `n` documents is recurring
+/// boilerplate. `related(i, j)` tells whether the `i`-th and `j`-th of
+/// those documents (in document order) are related once the line is set
+/// aside; at most [`SAMPLE`] evenly spread documents are asked.
+pub(crate) fn is_recurring(
+    words: usize,
+    n: usize,
+    cfg: &Config,
+    related: impl Fn(usize, usize) -> bool,
+) -> bool {
+    let need = if words <= cfg.short_line_words {
+        2
+    } else {
+        cfg.boilerplate_min_docs.max(words.div_ceil(4))
+    };
+    if n < need.max(2) {
+        return false;
+    }
+    let k = n.min(SAMPLE);
+    let picks: Vec<usize> = (0..k).map(|i| i * (n - 1) / (k - 1).max(1)).collect();
+    let rel = picks.windows(2).filter(|w| related(w[0], w[1])).count();
+    rel * 2 < picks.len() - 1
+}
+
 /// Finds the recurring boilerplate lines of a corpus.
 pub fn learn(docs: &[&Segmented], cfg: &Config) -> Stats {
     let sets: Vec<Vec<(u64, u32)>> = docs.par_iter().map(|d| line_set(d)).collect();
@@ -116,31 +140,9 @@ pub fn learn(docs: &[&Segmented], cfg: &Config) -> Stats {
         .par_iter()
         .filter(|run| {
             let (hash, _, words) = run[0];
-            let words = words as usize;
-            let need = if words <= cfg.short_line_words {
-                2
-            } else {
-                cfg.boilerplate_min_docs.max(words.div_ceil(4))
-            };
-            if run.len() < need {
-                return false;
-            }
-            let n = run.len().min(SAMPLE);
-            let picks: Vec<usize> = (0..n)
-                .map(|i| i * (run.len() - 1) / (n - 1).max(1))
-                .collect();
-            let pairs = picks.len() - 1;
-            let rel = picks
-                .windows(2)
-                .filter(|w| {
-                    related(
-                        &sets[run[w[0]].1 as usize],
-                        &sets[run[w[1]].1 as usize],
-                        hash,
-                    )
-                })
-                .count();
-            rel * 2 < pairs
+            is_recurring(words as usize, run.len(), cfg, |i, j| {
+                related(&sets[run[i].1 as usize], &sets[run[j].1 as usize], hash)
+            })
         })
         .map(|run| run[0].0)
         .collect::<Vec<u64>>()

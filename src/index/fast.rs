@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use ahash::{AHashMap, AHashSet};
 
 use super::fast_passages;
-use super::state::{band_key, line_set, State, FULL_EXPANSION, FULL_GROUP, MAX_DIRTY, SAMPLE};
+use super::state::{band_key, line_set, State, FULL_EXPANSION, FULL_GROUP, MAX_DIRTY};
 use super::stream::Match;
 use super::view::{Dirty, View};
 use crate::boilerplate::{self, Stats};
@@ -50,28 +50,9 @@ fn recurring<'a>(
     run: &[(u32, u32)],
     set: &dyn Fn(u32) -> &'a [(u64, u32)],
 ) -> bool {
-    let cfg = &state.cfg;
-    if run.len() < 2 {
-        return false;
-    }
-    let words = run[0].1 as usize;
-    let need = if words <= cfg.short_line_words {
-        2
-    } else {
-        cfg.boilerplate_min_docs.max(words.div_ceil(4))
-    };
-    if run.len() < need {
-        return false;
-    }
-    let n = run.len().min(SAMPLE);
-    let picks: Vec<usize> = (0..n)
-        .map(|i| i * (run.len() - 1) / (n - 1).max(1))
-        .collect();
-    let rel = picks
-        .windows(2)
-        .filter(|w| related(set(run[w[0]].0), set(run[w[1]].0), hash))
-        .count();
-    rel * 2 < picks.len() - 1
+    crate::boilerplate::is_recurring(run[0].1 as usize, run.len(), &state.cfg, |i, j| {
+        related(set(run[i].0), set(run[j].0), hash)
+    })
 }
 
 /// How `d` changes the boilerplate statistics: the recurring lines of

@@ -35,8 +35,6 @@ pub(crate) const ITEM_MASK: u64 = (1 << ITEM_BITS) - 1;
 pub(crate) const FULL_GROUP: usize = 64;
 /// Cross-group edges are expanded to all member pairs up to this many.
 pub(crate) const FULL_EXPANSION: usize = 4096;
-/// Documents sampled to judge a recurring line (as in `boilerplate`).
-pub(crate) const SAMPLE: usize = 9;
 /// At most this many indexed documents may have their bodies changed by
 /// a new document (lines it makes boilerplate) for the fast path to apply.
 pub(crate) const MAX_DIRTY: usize = 8;
