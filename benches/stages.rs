@@ -107,63 +107,31 @@ fn stages(c: &mut Criterion) {
             );
         });
     });
-    let verified = cands
-        .iter()
-        .filter(|&&(x, y)| {
-            verify::classify(
-                verify::score(&bodies[x as usize].shingles, &bodies[y as usize].shingles),
-                &cfg,
-            )
-            .is_some()
-        })
-        .count();
-    g.bench_function("verify", |b| {
-        b.iter(|| {
-            let v = cands
-                .iter()
-                .filter(|&&(x, y)| {
-                    let s =
-                        verify::score(&bodies[x as usize].shingles, &bodies[y as usize].shingles);
-                    verify::classify(s, &cfg).is_some()
-                })
-                .count();
-            assert_eq!(v, verified);
-        });
-    });
+    let verify_all = || {
+        cands
+            .iter()
+            .filter(|&&(x, y)| {
+                let s = verify::score(&bodies[x as usize].shingles, &bodies[y as usize].shingles);
+                verify::classify(s, &cfg).is_some()
+            })
+            .count()
+    };
+    let verified = verify_all();
+    g.bench_function("verify", |b| b.iter(|| assert_eq!(verify_all(), verified)));
     let body = |i: usize| body_toks[i].clone();
-    let pc = passage::candidates(n, &body, &[], &cfg.passage);
-    let aligned = pc
-        .pairs
-        .iter()
-        .filter(|&&(x, y)| {
-            !passage::align(
-                &body_toks[x as usize],
-                &body_toks[y as usize],
-                &pc.common,
-                &cfg.passage,
-            )
-            .is_empty()
-        })
-        .count();
-    g.bench_function("passages", |b| {
-        b.iter(|| {
-            let p = passage::candidates(n, &body, &[], &cfg.passage);
-            let found = p
-                .pairs
-                .iter()
-                .filter(|&&(x, y)| {
-                    !passage::align(
-                        &body_toks[x as usize],
-                        &body_toks[y as usize],
-                        &p.common,
-                        &cfg.passage,
-                    )
-                    .is_empty()
-                })
-                .count();
-            assert_eq!(found, aligned);
-        });
-    });
+    // Candidate generation plus alignment; returns the pairs with passages.
+    let passages = || {
+        let p = passage::candidates(n, &body, &[], &cfg.passage);
+        p.pairs
+            .iter()
+            .filter(|&&(x, y)| {
+                let (a, b) = (&body_toks[x as usize], &body_toks[y as usize]);
+                !passage::align(a, b, &p.common, &cfg.passage).is_empty()
+            })
+            .count()
+    };
+    let aligned = passages();
+    g.bench_function("passages", |b| b.iter(|| assert_eq!(passages(), aligned)));
     g.finish();
     eprintln!(
         "{n} documents, {bytes} bytes, {} candidates, {verified} verified, {aligned} aligned pairs",
