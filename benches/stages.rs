@@ -121,7 +121,7 @@ fn stages(c: &mut Criterion) {
     let body = |i: usize| body_toks[i].clone();
     // Candidate generation plus alignment; returns the pairs with passages.
     let passages = || {
-        let p = passage::candidates(n, &body, &[], &cfg.passage);
+        let p = passage::candidates(n, &body, &[], &cfg.passage, None).expect("in memory");
         p.pairs
             .iter()
             .filter(|&&(x, y)| {

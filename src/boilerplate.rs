@@ -126,6 +126,11 @@ pub(crate) fn is_recurring(
 /// Finds the recurring boilerplate lines of a corpus.
 pub fn learn(docs: &[&Segmented], cfg: &Config) -> Stats {
     let sets: Vec<Vec<(u64, u32)>> = docs.par_iter().map(|d| line_set(d)).collect();
+    learn_sets(&sets, cfg)
+}
+
+/// [`learn`] from each document's [`line_set`].
+pub fn learn_sets(sets: &[Vec<(u64, u32)>], cfg: &Config) -> Stats {
     let mut occ: Vec<(u64, u32, u32)> = sets
         .iter()
         .enumerate()

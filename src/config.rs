@@ -93,6 +93,20 @@ pub struct Config {
     pub story_min_coverage: f64,
     /// Worker threads; `0` uses all cores. Default `0`.
     pub threads: usize,
+    /// Bytes of document texts and segmentations held in memory before
+    /// they are spilled to a temporary file (the corpus is then read back
+    /// document by document, and the passage level sorts on disk).
+    /// Results do not depend on it. Default 1 GiB.
+    #[serde(skip, default = "default_spill_above")]
+    pub spill_above: u64,
+    /// Folder for spill files; `None`: the system temporary folder.
+    /// Default `None`.
+    #[serde(skip)]
+    pub spill_dir: Option<std::path::PathBuf>,
+}
+
+fn default_spill_above() -> u64 {
+    1 << 30
 }
 
 /// Passage-level settings (shared passages and tail copies).
@@ -218,6 +232,8 @@ impl Default for Config {
             passage: PassageConfig::default(),
             story_min_coverage: 0.1,
             threads: 0,
+            spill_above: default_spill_above(),
+            spill_dir: None,
         }
     }
 }

@@ -36,9 +36,9 @@ pub struct DedupStats {
 
 /// The text of document `i` with the parts `strip` names cut out.
 pub fn stripped(scan: &Scan, i: usize, strip: Strip) -> String {
-    let d = &scan.corpus.docs[i];
+    let content = scan.corpus.content(i);
     let body = &scan.bodies[i];
-    let text = &d.doc.text;
+    let text = content.text();
     let end = if strip.tails {
         body.end as usize
     } else {
@@ -47,7 +47,7 @@ pub fn stripped(scan: &Scan, i: usize, strip: Strip) -> String {
     let mut out = String::with_capacity(end);
     let mut pos = 0usize;
     if strip.boilerplate {
-        for (line, mark) in d.seg.lines.iter().zip(&body.marks) {
+        for (line, mark) in content.seg().lines.iter().zip(&body.marks) {
             let (s, mut e) = (line.start as usize, line.end as usize);
             if mark.is_none() || s >= end {
                 continue;
@@ -182,7 +182,8 @@ fn record_object(
         if let Some(s) = &d.source {
             obj.insert(cfg.input.source_field.clone(), Value::String(s.clone()));
         }
-        obj.insert(cfg.input.text_field.clone(), Value::String(d.text.clone()));
+        let text = scan.corpus.content(i).text().to_string();
+        obj.insert(cfg.input.text_field.clone(), Value::String(text));
     }
     if let Some(t) = text {
         obj.insert(cfg.input.text_field.clone(), Value::String(t));

@@ -46,6 +46,7 @@ pub mod progress;
 pub mod report;
 pub mod segment;
 pub mod shingle;
+pub mod spill;
 pub mod tails;
 pub mod verify;
 

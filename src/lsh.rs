@@ -61,15 +61,30 @@ pub fn candidates(
     max_bucket: usize,
     window: usize,
 ) -> Vec<(u32, u32)> {
+    candidates_with(members, shape, max_bucket, window, &|d, b| {
+        band_key(sigs[d as usize], shape, b)
+    })
+}
+
+/// The key of band `b` of signature `sig`: XXH3 of its rows, seeded by
+/// the band.
+pub fn band_key(sig: &[u64], shape: Bands, b: usize) -> u64 {
+    let band = &sig[b * shape.rows..(b + 1) * shape.rows];
+    hash::seq(band, hash::BAND_SEED ^ b as u64)
+}
+
+/// [`candidates`] from band keys: `key(d, b)` is [`band_key`] of band `b`
+/// of document `d`'s signature.
+pub fn candidates_with(
+    members: &[u32],
+    shape: Bands,
+    max_bucket: usize,
+    window: usize,
+    key: &(dyn Fn(u32, usize) -> u64 + Sync),
+) -> Vec<(u32, u32)> {
     let mut keys: Vec<(u32, u64, u32)> = members
         .par_iter()
-        .flat_map_iter(|&d| {
-            let sig = sigs[d as usize];
-            (0..shape.bands).map(move |b| {
-                let band = &sig[b * shape.rows..(b + 1) * shape.rows];
-                (b as u32, hash::seq(band, hash::BAND_SEED ^ b as u64), d)
-            })
-        })
+        .flat_map_iter(|&d| (0..shape.bands).map(move |b| (b as u32, key(d, b), d)))
         .collect();
     keys.par_sort_unstable();
     let buckets: Vec<&[(u32, u64, u32)]> = keys

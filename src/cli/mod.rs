@@ -127,6 +127,13 @@ struct Common {
     /// Keep ta marbuta (ة) distinct from ha (ه).
     #[arg(long)]
     keep_ta_marbuta: bool,
+    /// MiB of texts and token data held in memory; beyond it they are
+    /// spilled to a temporary file (same results, bounded memory).
+    #[arg(long, default_value_t = 1024, value_name = "MIB")]
+    spill_above: u64,
+    /// Folder for spill files (default: the system temporary folder).
+    #[arg(long, value_name = "DIR")]
+    spill_dir: Option<PathBuf>,
 }
 
 impl Common {
@@ -139,6 +146,8 @@ impl Common {
             permutations: self.permutations,
             bands: self.bands,
             rows: self.rows,
+            spill_above: self.spill_above.saturating_mul(1 << 20),
+            spill_dir: self.spill_dir.clone(),
             ..Config::default()
         };
         cfg.input.id_field.clone_from(&self.id_field);

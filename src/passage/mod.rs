@@ -101,6 +101,117 @@ pub fn key_class(key: u64) -> u64 {
     key & !ITEM_MASK
 }
 
+/// What [`co_occurring`] finds: pairs with their shared-key counts, and
+/// the common key classes.
+pub type CoOccurring = (Vec<(u32, u32, u32)>, Vec<u64>);
+
+/// Key partitions of [`co_occurring_spilled`] (by the top bits of keys).
+const PARTS: usize = 16;
+/// Pair partitions of [`co_occurring_spilled`] (by first item).
+const RANGES: usize = 16;
+/// Items whose keys are computed in one parallel batch.
+const BATCH: usize = 8192;
+
+/// [`co_occurring`] for corpora whose postings do not fit in memory, for
+/// several key families at once: `keys(i)` gives item `i`'s sorted key
+/// set of every family (all of the same length). Postings go to disk in
+/// [`PARTS`] partitions by key, each partition is sorted alone, and the
+/// pairs it proposes go to disk in [`RANGES`] partitions by first item,
+/// each then sorted and counted alone. `max_docs` and `min_shared` are
+/// per family. Returns exactly what [`co_occurring`] returns for each
+/// family.
+pub fn co_occurring_spilled(
+    n: usize,
+    keys: &(dyn Fn(usize) -> Vec<Vec<u64>> + Sync),
+    max_docs: &[usize],
+    min_shared: &[usize],
+    dir: &std::path::Path,
+) -> crate::error::Result<Vec<CoOccurring>> {
+    assert!(n < 1 << ITEM_BITS, "at most 2^24 items");
+    let families = max_docs.len();
+    let part = |k: u64| (k >> (64 - PARTS.trailing_zeros())) as usize;
+    let mut postings: Vec<crate::spill::Buckets> = (0..families)
+        .map(|_| crate::spill::Buckets::new(dir, PARTS))
+        .collect::<crate::error::Result<_>>()?;
+    for start in (0..n).step_by(BATCH) {
+        let end = (start + BATCH).min(n);
+        let filled = (start..end)
+            .into_par_iter()
+            .fold(
+                || vec![vec![Vec::new(); PARTS]; families],
+                |mut acc: Vec<Vec<Vec<u64>>>, i| {
+                    for (f, ks) in keys(i).into_iter().enumerate() {
+                        for k in ks {
+                            acc[f][part(k)].push((k & !ITEM_MASK) | i as u64);
+                        }
+                    }
+                    acc
+                },
+            )
+            .collect::<Vec<_>>();
+        for acc in filled {
+            for (f, parts) in acc.into_iter().enumerate() {
+                for (p, v) in parts.into_iter().enumerate() {
+                    postings[f].extend(p, &v)?;
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(families);
+    for (f, mut buckets) in postings.into_iter().enumerate() {
+        let mut pairs = crate::spill::Buckets::new(dir, RANGES)?;
+        let mut common = Vec::new();
+        for p in 0..PARTS {
+            let mut v = buckets.take(p)?;
+            v.par_sort_unstable();
+            v.dedup();
+            let runs: Vec<&[u64]> = v
+                .chunk_by(|x, y| x & !ITEM_MASK == y & !ITEM_MASK)
+                .filter(|r| r.len() >= 2)
+                .collect();
+            common.extend(
+                runs.iter()
+                    .filter(|r| r.len() > max_docs[f])
+                    .map(|r| r[0] & !ITEM_MASK),
+            );
+            let by_range = runs
+                .par_iter()
+                .filter(|r| r.len() <= max_docs[f])
+                .fold(
+                    || vec![Vec::new(); RANGES],
+                    |mut acc: Vec<Vec<u64>>, run| {
+                        for i in 0..run.len() {
+                            let a = run[i] & ITEM_MASK;
+                            let slot = &mut acc[a as usize * RANGES / n.max(1)];
+                            for y in &run[i + 1..] {
+                                slot.push((a << 32) | (y & ITEM_MASK));
+                            }
+                        }
+                        acc
+                    },
+                )
+                .collect::<Vec<_>>();
+            for acc in by_range {
+                for (r, v) in acc.into_iter().enumerate() {
+                    pairs.extend(r, &v)?;
+                }
+            }
+        }
+        let mut found = Vec::new();
+        for r in 0..RANGES {
+            let mut v = pairs.take(r)?;
+            v.par_sort_unstable();
+            found.extend(
+                v.chunk_by(|x, y| x == y)
+                    .filter(|r| r.len() >= min_shared[f])
+                    .map(|r| ((r[0] >> 32) as u32, r[0] as u32, r.len() as u32)),
+            );
+        }
+        out.push((found, common));
+    }
+    Ok(out)
+}
+
 const ITEM_BITS: u32 = 24;
 const ITEM_MASK: u64 = (1 << ITEM_BITS) - 1;
 
@@ -133,34 +244,59 @@ pub struct Candidates {
 
 /// Candidate pairs of documents for alignment, from their body tokens
 /// (and appended tails, whose copies are looked for at the same time).
+/// With `spill`, the inverted indexes are sorted on disk in that folder
+/// (same result, bounded memory; `body` is then called once per body).
 pub fn candidates(
     n: usize,
     body: &(dyn Fn(usize) -> Vec<u64> + Sync),
     tails: &[&[u64]],
     cfg: &PassageConfig,
-) -> Candidates {
-    // One pass over the bodies gives both key sets.
-    let (mut anchors, words): (Vec<Vec<u64>>, Vec<Vec<u64>>) = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let toks = body(i);
-            let sampled = toks
-                .iter()
-                .copied()
-                .filter(|t| t % WORD_SAMPLE == 0)
-                .collect();
-            (set(grams(&toks, cfg.anchor_words)), set(sampled))
-        })
-        .unzip();
+    spill: Option<&std::path::Path>,
+) -> crate::error::Result<Candidates> {
+    let key_sets = |toks: &[u64]| {
+        let sampled = toks
+            .iter()
+            .copied()
+            .filter(|t| t % WORD_SAMPLE == 0)
+            .collect();
+        (set(grams(toks, cfg.anchor_words)), set(sampled))
+    };
     let tail_anchors: Vec<Vec<u64>> = tails
         .iter()
         .map(|t| set(grams(t, cfg.anchor_words)))
         .collect();
-    anchors.extend(tail_anchors.iter().cloned());
+    let ((anchor_pairs, common), (word_pairs, _)) = if let Some(dir) = spill {
+        let items = n + tails.len();
+        let keys = |i: usize| {
+            if i < n {
+                let (a, w) = key_sets(&body(i));
+                vec![a, w]
+            } else {
+                vec![tail_anchors[i - n].clone(), Vec::new()]
+            }
+        };
+        let mut found = co_occurring_spilled(
+            items,
+            &keys,
+            &[cfg.anchor_max_docs, cfg.word_max_docs],
+            &[cfg.min_shared_anchors, cfg.min_shared_words],
+            dir,
+        )?;
+        let words = found.pop().expect("two families");
+        (found.pop().expect("two families"), words)
+    } else {
+        // One pass over the bodies gives both key sets.
+        let (mut anchors, words): (Vec<Vec<u64>>, Vec<Vec<u64>>) =
+            (0..n).into_par_iter().map(|i| key_sets(&body(i))).unzip();
+        anchors.extend(tail_anchors.iter().cloned());
+        (
+            co_occurring(anchors, cfg.anchor_max_docs, cfg.min_shared_anchors),
+            co_occurring(words, cfg.word_max_docs, cfg.min_shared_words),
+        )
+    };
+    let common: AHashSet<u64> = common.into_iter().collect();
     let mut pairs = Vec::new();
     let mut tail_pairs = Vec::new();
-    let (anchor_pairs, common) = co_occurring(anchors, cfg.anchor_max_docs, cfg.min_shared_anchors);
-    let common: AHashSet<u64> = common.into_iter().collect();
     for (a, b, k) in anchor_pairs {
         if (b as usize) < n {
             pairs.push((a, b));
@@ -168,25 +304,50 @@ pub fn candidates(
             tail_pairs.push((a, b - n as u32, k));
         }
     }
-    pairs.extend(
-        co_occurring(words, cfg.word_max_docs, cfg.min_shared_words)
-            .0
-            .into_iter()
-            .map(|(a, b, _)| (a, b)),
-    );
+    pairs.extend(word_pairs.into_iter().map(|(a, b, _)| (a, b)));
     pairs.par_sort_unstable();
     pairs.dedup();
-    Candidates {
+    Ok(Candidates {
         pairs,
         common,
         tail_pairs,
         tail_anchors,
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spilled_co_occurrence_equals_in_memory() {
+        // Items with overlapping key sets drawn from a small key space, so
+        // that keys recur in 1 to many items.
+        let n = 3000;
+        // Item i shares 20 keys with its group of 7 (pairs), and draws 5
+        // keys from a pool of 50 that many items hold (common keys).
+        let fam = |seed: u64, group: u64| -> Vec<Vec<u64>> {
+            (0..n as u64)
+                .map(|i| {
+                    let own = (0..20).map(|j| hash::mix(i / group * 100 + j, seed));
+                    let pool = (0..5).map(|j| hash::mix(1 << 40 | ((i * 7 + j * 13) % 50), seed));
+                    set(own.chain(pool).collect())
+                })
+                .collect()
+        };
+        let (a, b) = (fam(1, 7), fam(2, 3));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let keys = |i: usize| vec![a[i].clone(), b[i].clone()];
+        let got = co_occurring_spilled(n, &keys, &[20, 5], &[5, 3], dir.path()).expect("spill");
+        let want = [
+            co_occurring(a.clone(), 20, 5),
+            co_occurring(b.clone(), 5, 3),
+        ];
+        for (g, w) in got.iter().zip(&want) {
+            assert!(!w.0.is_empty() && !w.1.is_empty());
+            assert_eq!(g, w);
+        }
+    }
 
     #[test]
     fn co_occurrence_counts_shared_keys() {

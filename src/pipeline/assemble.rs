@@ -153,14 +153,16 @@ fn document_out(
     i: usize,
 ) -> DocumentOut {
     let d = &corpus.docs[i];
+    let content = corpus.content(i);
+    let seg = content.seg();
     let body = &bodies[i];
-    let stop = body.tail.as_ref().map_or(d.seg.lines.len(), |t| t.line);
+    let stop = body.tail.as_ref().map_or(seg.lines.len(), |t| t.line);
     let tails = body
         .tail
         .iter()
         .map(|t| TailOut {
-            start: d.seg.lines[t.line].start,
-            end: d.seg.lines.last().map_or(body.end, |l| l.end),
+            start: seg.lines[t.line].start,
+            end: seg.lines.last().map_or(body.end, |l| l.end),
             marker: Some(markers.tail_text(t.marker).to_string()),
             copies: tail_copies
                 .get(i)
@@ -169,7 +171,7 @@ fn document_out(
                 .map(|c| id(corpus, c).to_string()),
         })
         .collect();
-    let boilerplate = d.seg.lines[..stop]
+    let boilerplate = seg.lines[..stop]
         .iter()
         .zip(&body.marks)
         .filter(|(_, m)| m.is_some())
@@ -187,18 +189,19 @@ fn document_out(
 /// Aggregates boilerplate lines across documents for the report.
 fn boilerplate_list(corpus: &Corpus, bodies: &[Body], markers: &Markers) -> Vec<BoilerplateOut> {
     // (key, kind, doc): link lines aggregate by marker, others by line.
-    let mut occ: Vec<(u64, Kind, u32, u32)> = corpus
-        .docs
+    let mut occ: Vec<(u64, Kind, u32, u32)> = bodies
         .par_iter()
-        .zip(bodies)
         .enumerate()
-        .flat_map_iter(|(di, (d, b))| {
-            d.seg
+        .filter(|(_, b)| b.marks.iter().any(Option::is_some))
+        .flat_map_iter(|(di, b)| {
+            let content = corpus.content(di);
+            content
+                .seg()
                 .lines
                 .iter()
                 .enumerate()
                 .zip(&b.marks)
-                .filter_map(move |((li, l), m)| {
+                .filter_map(|((li, l), m)| {
                     let kind = (*m)?;
                     let key = match (kind, l.kind) {
                         (Kind::LinkLine, crate::segment::LineKind::TailMarker { marker, .. }) => {
@@ -208,6 +211,7 @@ fn boilerplate_list(corpus: &Corpus, bodies: &[Body], markers: &Markers) -> Vec<
                     };
                     Some((key, kind, di as u32, li as u32))
                 })
+                .collect::<Vec<_>>()
         })
         .collect();
     occ.par_sort_unstable();
@@ -219,9 +223,9 @@ fn boilerplate_list(corpus: &Corpus, bodies: &[Body], markers: &Markers) -> Vec<
             let text = if kind == Kind::LinkLine {
                 markers.tail_text(key as u16).to_string()
             } else {
-                let d = &corpus.docs[d0 as usize];
-                let l = &d.seg.lines[l0 as usize];
-                d.doc.text[l.start as usize..l.end as usize]
+                let content = corpus.content(d0 as usize);
+                let l = &content.seg().lines[l0 as usize];
+                content.text()[l.start as usize..l.end as usize]
                     .chars()
                     .take(300)
                     .collect()
@@ -324,7 +328,9 @@ pub fn report(
         params: params(cfg),
         stats: Stats {
             documents: corpus.docs.len(),
-            bytes: corpus.docs.iter().map(|d| d.doc.text.len() as u64).sum(),
+            bytes: (0..corpus.docs.len())
+                .map(|i| corpus.text_len(i) as u64)
+                .sum(),
             seconds: round4(seconds),
             files: corpus.files.len(),
             records: corpus.records,

@@ -42,6 +42,10 @@ pub struct Corpus {
     pub warnings: Vec<Warning>,
     /// Records read, usable or not.
     pub records: u64,
+    /// Texts and segmentations, when they were spilled to disk (the
+    /// documents' own are then empty: read them with
+    /// [`Corpus::content`]).
+    pub(crate) spilled: Option<store::Spilled>,
 }
 
 /// Reads and segments every document under `paths`, in parallel batches.
@@ -67,24 +71,30 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
         docs: Vec::new(),
         warnings,
         records: 0,
+        spilled: None,
     };
     let mut ids: AHashMap<String, u32> = AHashMap::new();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<corpus::Record>>(2);
     let (wtx, wrx) = std::sync::mpsc::channel::<Warning>();
+    let mut failed: Option<crate::error::Error> = None;
+    // Batches stay a small part of the memory allowed to texts.
+    let batch_bytes = (cfg.spill_above / 8).clamp(4 << 10, 4 << 20) as usize;
     std::thread::scope(|s| {
         let files = &out.files;
         s.spawn(move || {
             corpus::read_records(
                 files,
-                4 << 20,
+                batch_bytes,
                 |b| tx.send(b).is_ok(),
                 |w| {
                     let _ = wtx.send(w);
                 },
             );
         });
+        let mut held = 0u64;
         for batch in rx {
             let size: u64 = batch.iter().map(|r| r.bytes.len() as u64).sum();
+            let spilling = out.spilled.is_some();
             let parsed: Vec<_> = batch
                 .par_iter()
                 .map_init(
@@ -94,7 +104,11 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                         let (doc, warns) = corpus::parse_record(rec, file, &cfg.input);
                         let doc = doc.map(|d| {
                             let seg = segment(&d.text, norm, &markers);
-                            (d, seg)
+                            if spilling {
+                                Loaded::Spilled(spill_one(d, &seg))
+                            } else {
+                                Loaded::Held(d, seg)
+                            }
                         });
                         (rec.file, rec.line, doc, warns)
                     },
@@ -104,28 +118,117 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                 out.warnings.extend(warns);
                 let record = out.records;
                 out.records += 1;
-                if let Some((mut d, seg)) = doc {
-                    unique_id(
-                        &mut d,
-                        &mut ids,
-                        &out.files[file as usize],
-                        line,
-                        &mut out.warnings,
-                    );
-                    out.docs.push(Doc {
-                        doc: d,
-                        origin: Origin { file, line },
-                        record,
-                        seg,
-                    });
+                let Some(doc) = doc else { continue };
+                let (mut d, seg) = match doc {
+                    Loaded::Held(d, seg) => {
+                        held += store::held_bytes(&d.text, &seg);
+                        (d, seg)
+                    }
+                    Loaded::Spilled(one) => {
+                        let s = out.spilled.as_mut().expect("spilling");
+                        if let Err(e) = s.records.push(&one.record) {
+                            failed.get_or_insert(e);
+                        }
+                        s.text_lens.push(one.text_len);
+                        s.line_sets.push(one.line_set);
+                        (one.doc, Segmented::default())
+                    }
+                };
+                unique_id(
+                    &mut d,
+                    &mut ids,
+                    &out.files[file as usize],
+                    line,
+                    &mut out.warnings,
+                );
+                out.docs.push(Doc {
+                    doc: d,
+                    origin: Origin { file, line },
+                    record,
+                    seg,
+                });
+            }
+            if out.spilled.is_none() && held > cfg.spill_above {
+                match spill_all(&mut out.docs, cfg) {
+                    Ok(s) => out.spilled = Some(s),
+                    Err(e) => {
+                        failed.get_or_insert(e);
+                    }
                 }
             }
             progress.advance(size);
+            if failed.is_some() {
+                break;
+            }
         }
     });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if let Some(s) = &mut out.spilled {
+        s.records.finish()?;
+    }
     out.warnings.extend(wrx.try_iter());
     progress.finish();
     Ok(out)
+}
+
+/// A document as parsed in a batch: held in memory, or already encoded
+/// for the spill file.
+enum Loaded {
+    Held(Document, Segmented),
+    Spilled(SpilledDoc),
+}
+
+/// What stays in memory of a spilled document, and its record.
+struct SpilledDoc {
+    doc: Document,
+    record: Vec<u8>,
+    text_len: u32,
+    line_set: Vec<(u64, u32)>,
+}
+
+fn spill_one(mut doc: Document, seg: &Segmented) -> SpilledDoc {
+    let mut record = Vec::with_capacity(doc.text.len() + seg.tokens.len() * 12 + 64);
+    store::encode(&doc.text, seg, &mut record);
+    let text_len = doc.text.len() as u32;
+    doc.text = String::new();
+    SpilledDoc {
+        doc,
+        record,
+        text_len,
+        line_set: boilerplate::line_set(seg),
+    }
+}
+
+/// Moves the texts and segmentations held so far to a new spill file.
+fn spill_all(docs: &mut [Doc], cfg: &Config) -> Result<store::Spilled> {
+    let dir = crate::spill::folder(cfg.spill_dir.as_deref());
+    let mut spilled = store::Spilled {
+        records: crate::spill::Records::new(&dir)?,
+        text_lens: Vec::with_capacity(docs.len()),
+        line_sets: Vec::with_capacity(docs.len()),
+    };
+    for chunk in docs.chunks_mut(4096) {
+        let ones: Vec<SpilledDoc> = chunk
+            .par_iter_mut()
+            .map(|d| {
+                let seg = std::mem::take(&mut d.seg);
+                let doc = Document {
+                    id: String::new(),
+                    source: None,
+                    text: std::mem::take(&mut d.doc.text),
+                };
+                spill_one(doc, &seg)
+            })
+            .collect();
+        for one in ones {
+            spilled.records.push(&one.record)?;
+            spilled.text_lens.push(one.text_len);
+            spilled.line_sets.push(one.line_set);
+        }
+    }
+    Ok(spilled)
 }
 
 /// Gives a repeated id a `#2`, `#3`… suffix, with a warning.
@@ -165,12 +268,17 @@ pub struct Body {
     pub end: u32,
     /// Words in the body (boilerplate excluded).
     pub words: usize,
-    /// Sorted shingle hashes of the body (freed after the document level).
+    /// Sorted shingle hashes of the body (freed after the document level;
+    /// never kept for a spilled corpus, see [`Shingles`]).
     pub shingles: Vec<u64>,
     /// Number of shingles of the body.
     pub shingle_count: usize,
-    /// MinHash signature of the body.
+    /// Fingerprint of the shingle set (`hash::seq` with `SET_SEED`).
+    pub fingerprint: u64,
+    /// MinHash signature of the body (not kept for a spilled corpus).
     pub sig: Vec<u64>,
+    /// LSH band keys of the signature, for a spilled corpus only.
+    pub bands: Vec<u64>,
 }
 
 /// Token indices of the body: lines before the tail, boilerplate excluded.
@@ -189,74 +297,143 @@ pub fn body_positions(
     pos
 }
 
-/// Finds boilerplate and tails, then shingles and signs every body.
+/// Body token hashes of document `i`.
+pub(crate) fn body_tokens(seg: &Segmented, body: &Body) -> Vec<u64> {
+    body_positions(seg, &body.marks, body.tail.as_ref())
+        .iter()
+        .map(|&p| seg.tokens[p as usize])
+        .collect()
+}
+
+/// Finds boilerplate and tails, then shingles and signs every body. A
+/// spilled corpus keeps only band keys and fingerprints: its shingle sets
+/// are recomputed when needed ([`Shingles`]).
 pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Body> {
     progress.start("boilerplate", None);
-    let segs: Vec<&Segmented> = corpus.docs.iter().map(|d| &d.seg).collect();
-    let stats = boilerplate::learn(&segs, cfg);
+    let stats = if let Some(s) = &corpus.spilled {
+        boilerplate::learn_sets(&s.line_sets, cfg)
+    } else {
+        let segs: Vec<&Segmented> = corpus.docs.iter().map(|d| &d.seg).collect();
+        boilerplate::learn(&segs, cfg)
+    };
     progress.finish();
     progress.start("signatures", Some(corpus.docs.len() as u64));
-    let out = corpus
-        .docs
-        .par_iter()
-        .map(|d| {
-            let mut marks = boilerplate::mark(&d.seg, &stats);
-            let tail = tails::find(&d.doc.text, &d.seg, &mut marks);
-            let positions = body_positions(&d.seg, &marks, tail.as_ref());
-            let toks: Vec<u64> = positions
-                .iter()
-                .map(|&p| d.seg.tokens[p as usize])
-                .collect();
+    let keep = !corpus.is_spilled();
+    let shape = band_shape(cfg);
+    let out = (0..corpus.docs.len())
+        .into_par_iter()
+        .map(|i| {
+            let content = corpus.content(i);
+            let (text, seg) = (content.text(), content.seg());
+            let mut marks = boilerplate::mark(seg, &stats);
+            let tail = tails::find(text, seg, &mut marks);
+            let positions = body_positions(seg, &marks, tail.as_ref());
+            let toks: Vec<u64> = positions.iter().map(|&p| seg.tokens[p as usize]).collect();
             let sh = shingles(&toks, cfg.shingle_words);
             let sig = minhash::signature(&sh, cfg.permutations);
             let end = tail
                 .as_ref()
-                .map_or(d.doc.text.len() as u32, |t| d.seg.lines[t.line].start);
+                .map_or(text.len() as u32, |t| seg.lines[t.line].start);
             progress.advance(1);
-            Body {
+            let fingerprint = crate::hash::seq(&sh, crate::hash::SET_SEED);
+            let mut body = Body {
                 marks,
                 tail,
                 end,
                 words: toks.len(),
                 shingle_count: sh.len(),
-                shingles: sh,
-                sig,
+                fingerprint,
+                shingles: Vec::new(),
+                sig: Vec::new(),
+                bands: Vec::new(),
+            };
+            if keep {
+                body.shingles = sh;
+                body.sig = sig;
+            } else if !sh.is_empty() {
+                body.bands = (0..shape.bands)
+                    .map(|b| lsh::band_key(&sig, shape, b))
+                    .collect();
             }
+            body
         })
         .collect();
     progress.finish();
     out
 }
 
+/// Where the document level gets shingle sets: kept in the bodies, or
+/// recomputed from the spilled corpus.
+pub struct Shingles<'a> {
+    corpus: &'a Corpus,
+    bodies: &'a [Body],
+    shingle_words: usize,
+}
+
+impl<'a> Shingles<'a> {
+    /// The shingle sets of `bodies`, documents of `corpus`.
+    pub fn new(corpus: &'a Corpus, bodies: &'a [Body], cfg: &Config) -> Self {
+        Shingles {
+            corpus,
+            bodies,
+            shingle_words: cfg.shingle_words,
+        }
+    }
+
+    /// The sorted shingle set of document `i`'s body.
+    pub fn get(&self, i: u32) -> std::borrow::Cow<'a, [u64]> {
+        let b = &self.bodies[i as usize];
+        if !self.corpus.is_spilled() || b.shingle_count == 0 {
+            return std::borrow::Cow::Borrowed(&b.shingles);
+        }
+        let content = self.corpus.content(i as usize);
+        std::borrow::Cow::Owned(shingles(&body_tokens(content.seg(), b), self.shingle_words))
+    }
+}
+
 /// Groups of documents with identical, non-empty shingle sets, as
 /// (representative, members) with members sorted; the representative is
 /// the first member. Every non-empty document is in exactly one group.
 pub fn exact_groups(bodies: &[Body]) -> Vec<Vec<u32>> {
+    exact_groups_with(bodies, &|i| {
+        std::borrow::Cow::Borrowed(&bodies[i as usize].shingles)
+    })
+}
+
+/// [`exact_groups`] with shingle sets from `shingles` (bodies keep their
+/// fingerprints and counts).
+pub fn exact_groups_with<'a>(
+    bodies: &[Body],
+    shingles: &(dyn Fn(u32) -> std::borrow::Cow<'a, [u64]> + Sync),
+) -> Vec<Vec<u32>> {
     let mut keys: Vec<(u64, usize, u32)> = bodies
         .par_iter()
         .enumerate()
-        .filter(|(_, b)| !b.shingles.is_empty())
-        .map(|(i, b)| {
-            (
-                crate::hash::seq(&b.shingles, crate::hash::SET_SEED),
-                b.shingles.len(),
-                i as u32,
-            )
-        })
+        .filter(|(_, b)| b.shingle_count > 0)
+        .map(|(i, b)| (b.fingerprint, b.shingle_count, i as u32))
         .collect();
     keys.par_sort_unstable();
-    let mut groups: Vec<Vec<u32>> = Vec::new();
-    for run in keys.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1) {
-        // Confirm equality exactly; a fingerprint collision splits the run.
-        let mut rest: Vec<u32> = run.iter().map(|x| x.2).collect();
-        while let Some(&first) = rest.first() {
-            let (same, other): (Vec<u32>, Vec<u32>) = rest
-                .iter()
-                .partition(|&&j| bodies[j as usize].shingles == bodies[first as usize].shingles);
-            groups.push(same);
-            rest = other;
-        }
-    }
+    let runs: Vec<&[(u64, usize, u32)]> = keys.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1).collect();
+    let mut groups: Vec<Vec<u32>> = runs
+        .par_iter()
+        .flat_map_iter(|run| {
+            let mut out = Vec::new();
+            if run.len() == 1 {
+                out.push(vec![run[0].2]);
+                return out;
+            }
+            // Confirm equality exactly; a fingerprint collision splits the run.
+            let mut rest: Vec<(u32, std::borrow::Cow<'a, [u64]>)> =
+                run.iter().map(|x| (x.2, shingles(x.2))).collect();
+            while !rest.is_empty() {
+                let first = rest[0].1.clone();
+                let (same, other): (Vec<_>, Vec<_>) = rest.into_iter().partition(|x| x.1 == first);
+                out.push(same.into_iter().map(|x| x.0).collect());
+                rest = other;
+            }
+            out
+        })
+        .collect();
     groups.sort_unstable_by_key(|g| g[0]);
     groups
 }
@@ -277,6 +454,9 @@ pub fn timer() -> Instant {
 mod assemble;
 mod passages;
 mod relate;
+mod store;
+
+pub use store::Content;
 
 pub use assemble::{clusters, removals, report, Cluster};
 pub use relate::{document_edges, Edge, Passage};
@@ -303,7 +483,7 @@ pub fn scan(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
     in_pool(cfg, || {
         let start = timer();
         let corpus = load(paths, cfg, progress)?;
-        Ok(analyze(corpus, cfg, progress, start))
+        try_analyze(corpus, cfg, progress, start)
     })
 }
 
@@ -354,10 +534,27 @@ pub fn from_documents(docs: Vec<Document>, cfg: &Config) -> Corpus {
 }
 
 /// Runs every stage after reading on `corpus` (call inside [`in_pool`]).
+///
+/// # Panics
+/// When the passage level cannot write its spill files (a full disk);
+/// [`scan`] reports that as an error instead.
 pub fn analyze(corpus: Corpus, cfg: &Config, progress: &dyn Progress, start: Instant) -> Scan {
+    try_analyze(corpus, cfg, progress, start).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`analyze`], with spill-file errors returned.
+pub fn try_analyze(
+    corpus: Corpus,
+    cfg: &Config,
+    progress: &dyn Progress,
+    start: Instant,
+) -> Result<Scan> {
     let mut bodies = bodies(&corpus, cfg, progress);
-    let groups = exact_groups(&bodies);
-    let mut edges = document_edges(&bodies, &groups, cfg, progress);
+    let mut edges = {
+        let sh = Shingles::new(&corpus, &bodies, cfg);
+        let groups = exact_groups_with(&bodies, &|i| sh.get(i));
+        relate::document_edges_with(&bodies, &groups, cfg, progress, &|i| sh.get(i))
+    };
     // Signatures and shingle sets have served; free them before the
     // passage level, which recomputes the few scores it needs.
     for b in &mut bodies {
@@ -366,7 +563,7 @@ pub fn analyze(corpus: Corpus, cfg: &Config, progress: &dyn Progress, start: Ins
     }
     let mut tail_copies = Vec::new();
     if cfg.passages {
-        let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress);
+        let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress)?;
         edges = passages::combine(edges, found.edges);
         tail_copies = found.tail_copies;
     }
@@ -380,11 +577,11 @@ pub fn analyze(corpus: Corpus, cfg: &Config, progress: &dyn Progress, start: Ins
         cfg,
         start.elapsed().as_secs_f64(),
     );
-    Scan {
+    Ok(Scan {
         corpus,
         bodies,
         edges,
         clusters,
         report,
-    }
+    })
 }

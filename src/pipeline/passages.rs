@@ -5,10 +5,12 @@ use ahash::AHashSet;
 use rayon::prelude::*;
 
 use super::relate::{Edge, Passage};
-use super::{Body, Corpus};
+use super::{Body, Content, Corpus};
 use crate::config::Config;
+use crate::error::Result;
 use crate::passage::{self, grams, set, Prepared};
 use crate::progress::Progress;
+use crate::segment::Segmented;
 use crate::shingle::{intersection, shingles};
 use crate::verify::{self, Relation};
 
@@ -21,15 +23,16 @@ pub struct Found {
     pub tail_copies: Vec<Option<u32>>,
 }
 
-/// Token indices of document `i`'s body.
-fn body_positions(corpus: &Corpus, bodies: &[Body], i: usize) -> Vec<u32> {
+/// Document `i`'s content and body token indices.
+fn body_of<'a>(corpus: &'a Corpus, bodies: &[Body], i: usize) -> (Content<'a>, Vec<u32>) {
     let b = &bodies[i];
-    super::body_positions(&corpus.docs[i].seg, &b.marks, b.tail.as_ref())
+    let content = corpus.content(i);
+    let pos = super::body_positions(content.seg(), &b.marks, b.tail.as_ref());
+    (content, pos)
 }
 
-fn tokens_at(corpus: &Corpus, i: usize, pos: &[u32]) -> Vec<u64> {
-    let toks = &corpus.docs[i].seg.tokens;
-    pos.iter().map(|&p| toks[p as usize]).collect()
+fn tokens_at(seg: &Segmented, pos: &[u32]) -> Vec<u64> {
+    pos.iter().map(|&p| seg.tokens[p as usize]).collect()
 }
 
 /// Exact body scores from `a`'s shingle set and `b`'s sorted shingles.
@@ -37,15 +40,15 @@ fn scores(a: &AHashSet<u64>, b: &[u64]) -> verify::Scores {
     verify::from_counts(b.iter().filter(|s| a.contains(s)).count(), a.len(), b.len())
 }
 
-/// Byte span of body tokens `[s, e)` of document `d`, whose body token
+/// Byte span of body tokens `[s, e)` of a document, whose body token
 /// indices are `pos`.
-fn byte_span(corpus: &Corpus, d: u32, pos: &[u32], r: [u32; 2]) -> [u32; 2] {
-    let doc = &corpus.docs[d as usize];
-    let first = doc.seg.starts[pos[r[0] as usize] as usize];
-    let last = doc.seg.starts[pos[r[1] as usize - 1] as usize];
+fn byte_span(content: &Content<'_>, pos: &[u32], r: [u32; 2]) -> [u32; 2] {
+    let starts = &content.seg().starts;
+    let first = starts[pos[r[0] as usize] as usize];
+    let last = starts[pos[r[1] as usize - 1] as usize];
     [
         first,
-        crate::normalize::token_end(&doc.doc.text, last as usize) as u32,
+        crate::normalize::token_end(content.text(), last as usize) as u32,
     ]
 }
 
@@ -57,30 +60,39 @@ pub fn passage_edges(
     doc_edges: &[Edge],
     cfg: &Config,
     progress: &dyn Progress,
-) -> Found {
+) -> Result<Found> {
     let pc = &cfg.passage;
     progress.start("passage candidates", None);
     let hosts: Vec<u32> = (0..bodies.len() as u32)
         .filter(|&i| bodies[i as usize].tail.is_some())
         .collect();
-    let tail_toks: Vec<&[u64]> = hosts
-        .iter()
+    let tail_toks: Vec<Vec<u64>> = hosts
+        .par_iter()
         .map(|&h| {
-            let d = &corpus.docs[h as usize];
+            let content = corpus.content(h as usize);
+            let seg = content.seg();
             let start = bodies[h as usize]
                 .tail
                 .as_ref()
-                .map_or(0, |t| d.seg.lines[t.line].tok_start);
-            &d.seg.tokens[start as usize..]
+                .map_or(0, |t| seg.lines[t.line].tok_start);
+            seg.tokens[start as usize..].to_vec()
         })
         .collect();
-    let body = |i: usize| tokens_at(corpus, i, &body_positions(corpus, bodies, i));
+    let tail_refs: Vec<&[u64]> = tail_toks.iter().map(Vec::as_slice).collect();
+    let body = |i: usize| {
+        let (content, pos) = body_of(corpus, bodies, i);
+        tokens_at(content.seg(), &pos)
+    };
+    let dir = corpus
+        .is_spilled()
+        .then(|| crate::spill::folder(cfg.spill_dir.as_deref()));
     let passage::Candidates {
         pairs: cands,
         common,
         tail_pairs,
         tail_anchors,
-    } = passage::candidates(bodies.len(), &body, &tail_toks, pc);
+    } = passage::candidates(bodies.len(), &body, &tail_refs, pc, dir.as_deref())?;
+    drop(tail_toks);
     progress.finish();
     let known = |a: u32, b: u32| {
         doc_edges
@@ -96,14 +108,14 @@ pub fn passage_edges(
         .par_iter()
         .flat_map_iter(|group| {
             let a = group[0].0;
-            let pa = body_positions(corpus, bodies, a as usize);
-            let ta = tokens_at(corpus, a as usize, &pa);
+            let (ca, pa) = body_of(corpus, bodies, a as usize);
+            let ta = tokens_at(ca.seg(), &pa);
             let prepared = Prepared::new(&ta, pc.anchor_words);
             let mut sa: Option<AHashSet<u64>> = None;
             let mut out = Vec::new();
             for &(_, b) in *group {
-                let pb = body_positions(corpus, bodies, b as usize);
-                let tb = tokens_at(corpus, b as usize, &pb);
+                let (cb, pb) = body_of(corpus, bodies, b as usize);
+                let tb = tokens_at(cb.seg(), &pb);
                 let found = prepared.align(&tb, &common, pc);
                 progress.advance(1);
                 if found.is_empty() {
@@ -115,8 +127,8 @@ pub fn passage_edges(
                 let passages = found
                     .iter()
                     .map(|m| Passage {
-                        a: byte_span(corpus, a, &pa, m.a),
-                        b: byte_span(corpus, b, &pb, m.b),
+                        a: byte_span(&ca, &pa, m.a),
+                        b: byte_span(&cb, &pb, m.b),
                         words: m.a[1] - m.a[0],
                         words_b: m.b[1] - m.b[0],
                     })
@@ -139,7 +151,7 @@ pub fn passage_edges(
     progress.finish();
     let (tail_edges, tail_copies) = tails(bodies, &hosts, &tail_anchors, &tail_pairs, &body, cfg);
     edges.extend(tail_edges);
-    Found { edges, tail_copies }
+    Ok(Found { edges, tail_copies })
 }
 
 /// Tail copies: a tail whose anchors are mostly in another body, or two

@@ -1,6 +1,8 @@
 //! Document-level relations: LSH candidates among exact-duplicate group
 //! representatives, verified exactly, then expanded to group members.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use super::Body;
@@ -52,18 +54,47 @@ pub fn document_edges(
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Vec<Edge> {
+    document_edges_with(bodies, groups, cfg, progress, &|i| {
+        Cow::Borrowed(&bodies[i as usize].shingles)
+    })
+}
+
+/// [`document_edges`] with shingle sets from `shingles`; band keys come
+/// from the bodies' signatures or, when those were not kept, their band
+/// keys.
+pub fn document_edges_with<'a>(
+    bodies: &[Body],
+    groups: &[Vec<u32>],
+    cfg: &Config,
+    progress: &dyn Progress,
+    shingles: &(dyn Fn(u32) -> Cow<'a, [u64]> + Sync),
+) -> Vec<Edge> {
     let shape = super::band_shape(cfg);
-    let sigs: Vec<&[u64]> = bodies.iter().map(|b| b.sig.as_slice()).collect();
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
     progress.start("candidates", None);
-    let cands = lsh::candidates(&sigs, &reps, shape, cfg.max_bucket, cfg.large_bucket_window);
+    let key = |d: u32, band: usize| {
+        let b = &bodies[d as usize];
+        if b.bands.is_empty() {
+            lsh::band_key(&b.sig, shape, band)
+        } else {
+            b.bands[band]
+        }
+    };
+    let cands = lsh::candidates_with(&reps, shape, cfg.max_bucket, cfg.large_bucket_window, &key);
     progress.finish();
     progress.start("verifying", Some(cands.len() as u64));
-    let verified: Vec<(u32, u32, Relation, verify::Scores)> = cands
+    // Candidates come sorted: each run shares its first shingle set.
+    let runs: Vec<&[(u32, u32)]> = cands.chunk_by(|x, y| x.0 == y.0).collect();
+    let verified: Vec<(u32, u32, Relation, verify::Scores)> = runs
         .par_iter()
-        .filter_map(|&(a, b)| {
-            let s = verify::score(&bodies[a as usize].shingles, &bodies[b as usize].shingles);
-            verify::classify(s, cfg).map(|r| (a, b, r, s))
+        .flat_map_iter(|run| {
+            let sa = shingles(run[0].0);
+            run.iter()
+                .filter_map(|&(a, b)| {
+                    let s = verify::score(&sa, &shingles(b));
+                    verify::classify(s, cfg).map(|r| (a, b, r, s))
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     progress.advance(cands.len() as u64);

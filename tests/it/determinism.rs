@@ -2,9 +2,9 @@ use neardup::Config;
 
 use crate::util::{repo, scan, stable_json, write};
 
-#[test]
-fn one_and_four_threads_give_identical_reports() {
-    let dir = tempfile::tempdir().unwrap();
+/// Seeds plus copies with edits (so every relation kind shows up) in
+/// `dir/c.jsonl`; returns the paths to scan.
+fn varied_corpus(dir: &std::path::Path) -> [std::path::PathBuf; 2] {
     // Seeds plus copies with edits, so every relation kind shows up.
     let mut lines = Vec::new();
     for entry in std::fs::read_dir(repo().join("data")).unwrap() {
@@ -30,8 +30,14 @@ fn one_and_four_threads_give_identical_reports() {
         }
     }
     lines.sort();
-    write(dir.path(), "c.jsonl", lines.join("\n").as_bytes());
-    let paths = [dir.path().to_path_buf(), repo().join("data")];
+    write(dir, "c.jsonl", lines.join("\n").as_bytes());
+    [dir.to_path_buf(), repo().join("data")]
+}
+
+#[test]
+fn one_and_four_threads_give_identical_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = varied_corpus(dir.path());
     let one = scan(
         &paths,
         &Config {
@@ -56,4 +62,35 @@ fn one_and_four_threads_give_identical_reports() {
         },
     );
     assert_eq!(stable_json(&four.report), stable_json(&again.report));
+}
+
+#[test]
+fn spilling_to_disk_gives_the_same_report_and_dedup() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = varied_corpus(dir.path());
+    let held = scan(&paths, &Config::default());
+    assert!(!held.corpus.is_spilled());
+    // Spilled from the start, and spilled part-way through reading.
+    for spill_above in [0, 30_000] {
+        let spill_dir = tempfile::tempdir().unwrap();
+        let cfg = Config {
+            spill_above,
+            spill_dir: Some(spill_dir.path().to_path_buf()),
+            ..Config::default()
+        };
+        let spilled = scan(&paths, &cfg);
+        assert!(spilled.corpus.is_spilled(), "{spill_above}");
+        assert!(spilled.report.pairs.len() > 10);
+        assert_eq!(stable_json(&held.report), stable_json(&spilled.report));
+        let strip = neardup::dedup::Strip {
+            boilerplate: true,
+            tails: true,
+        };
+        for i in 0..held.corpus.docs.len() {
+            assert_eq!(
+                neardup::dedup::stripped(&held, i, strip),
+                neardup::dedup::stripped(&spilled, i, strip)
+            );
+        }
+    }
 }
