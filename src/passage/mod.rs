@@ -46,9 +46,20 @@ fn splitmix64(mut x: u64) -> u64 {
 /// Seed of anchor n-gram hashes.
 const ANCHOR_SEED: u64 = hash::SHINGLE_SEED.rotate_left(17);
 
+/// Sorts a large vector of `u64` with a parallel radix sort (about twice
+/// as fast as a comparison sort on these uniformly spread keys), a small
+/// one in place.
+fn sort_u64(v: &mut [u64]) {
+    if v.len() < 1 << 20 {
+        v.sort_unstable();
+    } else {
+        voracious_radix_sort::RadixSort::voracious_mt_sort(v, rayon::current_num_threads());
+    }
+}
+
 /// Pairs `(i, j)`, `i < j`, of items sharing at least `min_shared`
 /// distinct keys, where only keys held by 2 to `max_docs` items count.
-/// `keys[i]` is item `i`'s sorted, de-duplicated key set. Returns the
+/// `keys[i]` is item `i`'s key set (repeats allowed). Returns the
 /// pairs with their number of shared keys, sorted, and the keys held by
 /// more than `max_docs` items (as [`key_class`]es).
 pub fn co_occurring(
@@ -65,7 +76,7 @@ pub fn co_occurring(
     for (i, k) in keys.into_iter().enumerate() {
         postings.extend(k.into_iter().map(|h| (h & !ITEM_MASK) | i as u64));
     }
-    postings.par_sort_unstable();
+    sort_u64(&mut postings);
     postings.dedup();
     let runs = || {
         postings
@@ -86,7 +97,7 @@ pub fn co_occurring(
         .map(|r| r[0] & !ITEM_MASK)
         .collect();
     drop(postings);
-    pairs.par_sort_unstable();
+    sort_u64(&mut pairs);
     let pairs = pairs
         .chunk_by(|x, y| x == y)
         .filter(|r| r.len() >= min_shared)
@@ -113,7 +124,7 @@ const RANGES: usize = 16;
 const BATCH: usize = 8192;
 
 /// [`co_occurring`] for corpora whose postings do not fit in memory, for
-/// several key families at once: `keys(i)` gives item `i`'s sorted key
+/// several key families at once: `keys(i)` gives item `i`'s key
 /// set of every family (all of the same length). Postings go to disk in
 /// [`PARTS`] partitions by key, each partition is sorted alone, and the
 /// pairs it proposes go to disk in [`RANGES`] partitions by first item,
@@ -163,7 +174,7 @@ pub fn co_occurring_spilled(
         let mut common = Vec::new();
         for p in 0..PARTS {
             let mut v = buckets.take(p)?;
-            v.par_sort_unstable();
+            sort_u64(&mut v);
             v.dedup();
             let runs: Vec<&[u64]> = v
                 .chunk_by(|x, y| x & !ITEM_MASK == y & !ITEM_MASK)
@@ -200,7 +211,7 @@ pub fn co_occurring_spilled(
         let mut found = Vec::new();
         for r in 0..RANGES {
             let mut v = pairs.take(r)?;
-            v.par_sort_unstable();
+            sort_u64(&mut v);
             found.extend(
                 v.chunk_by(|x, y| x == y)
                     .filter(|r| r.len() >= min_shared[f])
@@ -259,7 +270,8 @@ pub fn candidates(
             .copied()
             .filter(|t| t % WORD_SAMPLE == 0)
             .collect();
-        (set(grams(toks, cfg.anchor_words)), set(sampled))
+        // Not de-duplicated here: the postings are, once sorted.
+        (grams(toks, cfg.anchor_words), sampled)
     };
     let tail_anchors: Vec<Vec<u64>> = tails
         .iter()

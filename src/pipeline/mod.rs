@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::lsh;
 use crate::minhash;
 use crate::progress::Progress;
-use crate::segment::{segment, Markers, Segmented};
+use crate::segment::{segment, LineKind, Markers, Segmented};
 use crate::shingle::shingles;
 use crate::tails::{self, MarkerTail};
 
@@ -324,16 +324,22 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
         .into_par_iter()
         .map(|i| {
             let content = corpus.content(i);
-            let (text, seg) = (content.text(), content.seg());
+            let seg = content.seg();
             let mut marks = boilerplate::mark(seg, &stats);
-            let tail = tails::find(text, seg, &mut marks);
+            // Only marker lines make the tail stage read the text.
+            let tail = seg
+                .lines
+                .iter()
+                .any(|l| matches!(l.kind, LineKind::TailMarker { .. }))
+                .then(|| tails::find(content.text(), seg, &mut marks))
+                .flatten();
             let positions = body_positions(seg, &marks, tail.as_ref());
             let toks: Vec<u64> = positions.iter().map(|&p| seg.tokens[p as usize]).collect();
             let sh = shingles(&toks, cfg.shingle_words);
             let sig = minhash::signature(&sh, cfg.permutations);
             let end = tail
                 .as_ref()
-                .map_or(text.len() as u32, |t| seg.lines[t.line].start);
+                .map_or(corpus.text_len(i) as u32, |t| seg.lines[t.line].start);
             progress.advance(1);
             let fingerprint = crate::hash::seq(&sh, crate::hash::SET_SEED);
             let mut body = Body {

@@ -6,7 +6,7 @@
 //!
 //! [`Config::spill_above`]: crate::config::Config::spill_above
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use super::{Corpus, Doc};
 use crate::segment::{Line, LineKind, Segmented};
@@ -30,7 +30,17 @@ pub enum Content<'a> {
     /// Held in memory.
     Held(&'a Doc),
     /// Read back from the spill file.
-    Loaded(Box<(String, Segmented)>),
+    Loaded(Box<Loaded>),
+}
+
+/// A document read back from the spill file. Most stages need only its
+/// tokens and lines, so its text is checked as UTF-8 (a real cost) only
+/// when asked for.
+#[derive(Debug)]
+pub struct Loaded {
+    seg: Segmented,
+    raw: Vec<u8>,
+    text: OnceCell<String>,
 }
 
 impl Content<'_> {
@@ -38,7 +48,9 @@ impl Content<'_> {
     pub fn text(&self) -> &str {
         match self {
             Content::Held(d) => &d.doc.text,
-            Content::Loaded(b) => &b.0,
+            Content::Loaded(b) => b
+                .text
+                .get_or_init(|| String::from_utf8(b.raw.clone()).expect("spilled text is UTF-8")),
         }
     }
 
@@ -46,7 +58,7 @@ impl Content<'_> {
     pub fn seg(&self) -> &Segmented {
         match self {
             Content::Held(d) => &d.seg,
-            Content::Loaded(b) => &b.1,
+            Content::Loaded(b) => &b.seg,
         }
     }
 }
@@ -60,7 +72,12 @@ impl Corpus {
                 thread_local!(static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) });
                 BUF.with_borrow_mut(|buf| {
                     s.records.read(i, buf);
-                    Content::Loaded(Box::new(decode(buf)))
+                    let (raw, seg) = decode(buf);
+                    Content::Loaded(Box::new(Loaded {
+                        seg,
+                        raw,
+                        text: OnceCell::new(),
+                    }))
                 })
             }
         }
@@ -147,9 +164,10 @@ impl Reader<'_> {
     }
 }
 
-/// The inverse of [`encode`]. The record was written by this process
-/// moments ago, so a malformed one is a bug, not bad input.
-pub(crate) fn decode(bytes: &[u8]) -> (String, Segmented) {
+/// The inverse of [`encode`], with the text still as bytes. The record was
+/// written by this process moments ago, so a malformed one is a bug, not
+/// bad input.
+pub(crate) fn decode(bytes: &[u8]) -> (Vec<u8>, Segmented) {
     let mut r = Reader(bytes);
     let (text_len, ntok, nstart, nline) = (
         r.u32() as usize,
@@ -195,8 +213,7 @@ pub(crate) fn decode(bytes: &[u8]) -> (String, Segmented) {
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
     );
-    let text = String::from_utf8(r.take(text_len).to_vec()).expect("spilled text is UTF-8");
-    (text, seg)
+    (r.take(text_len).to_vec(), seg)
 }
 
 #[cfg(test)]
@@ -219,7 +236,7 @@ mod tests {
             let mut out = vec![7u8];
             encode(text, &seg, &mut out);
             let (t, s) = decode(&out[1..]);
-            assert_eq!(t, text);
+            assert_eq!(t, text.as_bytes());
             assert_eq!(s, seg);
         }
     }
