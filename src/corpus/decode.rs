@@ -8,7 +8,7 @@ use encoding_rs::{WINDOWS_1252, WINDOWS_1256};
 /// fallback was used, its name. A UTF-8 byte-order mark is kept: offsets
 /// count it.
 pub fn decode(bytes: &[u8]) -> (String, Option<&'static str>) {
-    if let Ok(s) = std::str::from_utf8(bytes) {
+    if let Ok(s) = simdutf8::basic::from_utf8(bytes) {
         return (s.to_string(), None);
     }
     let (arabic, _, _) = WINDOWS_1256.decode(bytes);

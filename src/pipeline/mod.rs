@@ -92,9 +92,12 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
             );
         });
         let mut held = 0u64;
+        // Once spilling, records go to a writer thread while the next
+        // batch is parsed.
+        let mut writer: Option<Writer<'_>> = None;
         for batch in rx {
             let size: u64 = batch.iter().map(|r| r.bytes.len() as u64).sum();
-            let spilling = out.spilled.is_some();
+            let spilling = writer.is_some();
             let parsed: Vec<_> = batch
                 .par_iter()
                 .map_init(
@@ -114,6 +117,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                     },
                 )
                 .collect();
+            let mut records = Vec::new();
             for (file, line, doc, warns) in parsed {
                 out.warnings.extend(warns);
                 let record = out.records;
@@ -125,12 +129,10 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                         (d, seg)
                     }
                     Loaded::Spilled(one) => {
-                        let s = out.spilled.as_mut().expect("spilling");
-                        if let Err(e) = s.records.push(&one.record) {
-                            failed.get_or_insert(e);
-                        }
-                        s.text_lens.push(one.text_len);
-                        s.line_sets.push(one.line_set);
+                        let w = writer.as_mut().expect("spilling");
+                        w.text_lens.push(one.text_len);
+                        w.line_sets.push(one.line_set);
+                        records.push(one.record);
                         (one.doc, Segmented::default())
                     }
                 };
@@ -148,25 +150,43 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                     seg,
                 });
             }
-            if out.spilled.is_none() && held > cfg.spill_above {
-                match spill_all(&mut out.docs, cfg) {
-                    Ok(s) => out.spilled = Some(s),
+            if let Some(w) = &writer {
+                if w.tx.send(records).is_err() {
+                    break; // the writer failed: its error is reported below
+                }
+            } else if held > cfg.spill_above {
+                match Writer::start(s, cfg) {
+                    Ok(mut w) => {
+                        let sent = spill_all(&mut out.docs, &mut w);
+                        writer = Some(w);
+                        if !sent {
+                            break;
+                        }
+                    }
                     Err(e) => {
-                        failed.get_or_insert(e);
+                        failed = Some(e);
+                        break;
                     }
                 }
             }
             progress.advance(size);
-            if failed.is_some() {
-                break;
+        }
+        if let Some(w) = writer {
+            drop(w.tx);
+            match w.handle.join().expect("spill writer panicked") {
+                Ok(records) => {
+                    out.spilled = Some(store::Spilled {
+                        records,
+                        text_lens: w.text_lens,
+                        line_sets: w.line_sets,
+                    });
+                }
+                Err(e) => failed = Some(e),
             }
         }
     });
     if let Some(e) = failed {
         return Err(e);
-    }
-    if let Some(s) = &mut out.spilled {
-        s.records.finish()?;
     }
     out.warnings.extend(wrx.try_iter());
     progress.finish();
@@ -201,14 +221,41 @@ fn spill_one(mut doc: Document, seg: &Segmented) -> SpilledDoc {
     }
 }
 
-/// Moves the texts and segmentations held so far to a new spill file.
-fn spill_all(docs: &mut [Doc], cfg: &Config) -> Result<store::Spilled> {
-    let dir = crate::spill::folder(cfg.spill_dir.as_deref());
-    let mut spilled = store::Spilled {
-        records: crate::spill::Records::new(&dir)?,
-        text_lens: Vec::with_capacity(docs.len()),
-        line_sets: Vec::with_capacity(docs.len()),
-    };
+/// The thread writing spilled records, and what stays in memory of
+/// them.
+struct Writer<'s> {
+    tx: std::sync::mpsc::SyncSender<Vec<Vec<u8>>>,
+    handle: std::thread::ScopedJoinHandle<'s, Result<crate::spill::Records>>,
+    text_lens: Vec<u32>,
+    line_sets: Vec<Vec<(u64, u32)>>,
+}
+
+impl<'s> Writer<'s> {
+    fn start<'e>(scope: &'s std::thread::Scope<'s, 'e>, cfg: &Config) -> Result<Writer<'s>> {
+        let dir = crate::spill::folder(cfg.spill_dir.as_deref());
+        let mut file = crate::spill::Records::new(&dir)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        let handle = scope.spawn(move || {
+            for batch in rx {
+                for r in batch {
+                    file.push(&r)?;
+                }
+            }
+            file.finish()?;
+            Ok(file)
+        });
+        Ok(Writer {
+            tx,
+            handle,
+            text_lens: Vec::new(),
+            line_sets: Vec::new(),
+        })
+    }
+}
+
+/// Moves the texts and segmentations held so far to the spill file.
+/// Returns false when the writer has stopped (on an error it reports).
+fn spill_all(docs: &mut [Doc], w: &mut Writer<'_>) -> bool {
     for chunk in docs.chunks_mut(4096) {
         let ones: Vec<SpilledDoc> = chunk
             .par_iter_mut()
@@ -222,13 +269,17 @@ fn spill_all(docs: &mut [Doc], cfg: &Config) -> Result<store::Spilled> {
                 spill_one(doc, &seg)
             })
             .collect();
+        let mut records = Vec::with_capacity(ones.len());
         for one in ones {
-            spilled.records.push(&one.record)?;
-            spilled.text_lens.push(one.text_len);
-            spilled.line_sets.push(one.line_set);
+            w.text_lens.push(one.text_len);
+            w.line_sets.push(one.line_set);
+            records.push(one.record);
+        }
+        if w.tx.send(records).is_err() {
+            return false;
         }
     }
-    Ok(spilled)
+    true
 }
 
 /// Gives a repeated id a `#2`, `#3`… suffix, with a warning.
