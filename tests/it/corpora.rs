@@ -228,3 +228,34 @@ fn ant_boilerplate_and_link_lines() {
         assert!(p.jaccard >= 0.5 || p.containment >= 0.8, "{p:?}");
     }
 }
+
+/// Spilling to disk changes nothing: the whole of SaudiNewsNet (31,030
+/// articles, passages on) scanned in memory and with every text, token
+/// and posting spilled gives the same report.
+#[test]
+#[ignore = "needs ../shared/data (SaudiNewsNet)"]
+fn saudinewsnet_spilled_scan_equals_in_memory() {
+    let paths = [shared_data().join("saudinewsnet/docs.jsonl.gz")];
+    let held_cfg = Config {
+        passages: true,
+        ..snn_config()
+    };
+    let held = scan(&paths, &held_cfg);
+    assert!(!held.corpus.is_spilled());
+    assert_eq!(held.corpus.docs.len(), 31_030);
+    let spill_dir = tempfile::tempdir().unwrap();
+    let spilled = scan(
+        &paths,
+        &Config {
+            spill_above: 0,
+            spill_dir: Some(spill_dir.path().to_path_buf()),
+            ..held_cfg
+        },
+    );
+    assert!(spilled.corpus.is_spilled());
+    assert!(held.report.pairs.len() > 1000);
+    assert_eq!(
+        crate::util::stable_json(&held.report),
+        crate::util::stable_json(&spilled.report)
+    );
+}
