@@ -8,12 +8,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    // Not a `source` field: the message already says it, and error
+    // reporters that walk the source chain would print it twice.
+    #[error("{path}: {error}")]
     Io {
         /// The file concerned (`-` for standard input/output).
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An input path is neither a folder nor a supported file.
     #[error(
@@ -49,10 +51,10 @@ pub enum Error {
 
 impl Error {
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

@@ -14,10 +14,13 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 fn io_error(dir: &Path, what: &str, e: &std::io::Error) -> Error {
-    Error::Config(format!(
-        "spill file in {} ({what}): {e}; set --spill-dir to a folder with free space",
-        dir.display()
-    ))
+    Error::Io {
+        path: dir.to_path_buf(),
+        error: std::io::Error::new(
+            e.kind(),
+            format!("spill file ({what}): {e}; --spill-dir names a folder with free space"),
+        ),
+    }
 }
 
 fn temp_file(dir: &Path) -> Result<File> {

@@ -166,9 +166,11 @@ pub fn run() -> ExitCode {
     match dispatch(cli, &matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            let broken = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
             if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                c.downcast_ref::<std::io::Error>().is_some_and(broken)
+                    || matches!(c.downcast_ref::<crate::Error>(),
+                        Some(crate::Error::Io { error, .. }) if broken(error))
             }) {
                 return ExitCode::SUCCESS;
             }
