@@ -127,8 +127,8 @@ const BATCH: usize = 8192;
 /// several key families at once: `keys(i)` gives item `i`'s key
 /// set of every family (all of the same length). Postings go to disk in
 /// [`PARTS`] partitions by key, each partition is sorted alone, and the
-/// pairs it proposes go to disk in [`RANGES`] partitions by first item,
-/// each then sorted and counted alone. `max_docs` and `min_shared` are
+/// pairs it proposes are counted and go to disk in [`RANGES`] partitions
+/// by first item, each then sorted and summed alone. `max_docs` and `min_shared` are
 /// per family. Returns exactly what [`co_occurring`] returns for each
 /// family.
 pub fn co_occurring_spilled(
@@ -185,27 +185,35 @@ pub fn co_occurring_spilled(
                     .filter(|r| r.len() > max_docs[f])
                     .map(|r| r[0] & !ITEM_MASK),
             );
-            let by_range = runs
+            // The pairs this partition proposes, counted here: a pair of
+            // near-copies shares hundreds of keys, so the counted pairs
+            // are far fewer than the raw ones that would go to disk.
+            let mut raw: Vec<u64> = runs
                 .par_iter()
                 .filter(|r| r.len() <= max_docs[f])
-                .fold(
-                    || vec![Vec::new(); RANGES],
-                    |mut acc: Vec<Vec<u64>>, run| {
-                        for i in 0..run.len() {
-                            let a = run[i] & ITEM_MASK;
-                            let slot = &mut acc[a as usize * RANGES / n.max(1)];
-                            for y in &run[i + 1..] {
-                                slot.push((a << 32) | (y & ITEM_MASK));
-                            }
-                        }
-                        acc
-                    },
-                )
-                .collect::<Vec<_>>();
-            for acc in by_range {
-                for (r, v) in acc.into_iter().enumerate() {
-                    pairs.extend(r, &v)?;
+                .flat_map_iter(|run| {
+                    (0..run.len()).flat_map(move |i| {
+                        let a = run[i] & ITEM_MASK;
+                        run[i + 1..]
+                            .iter()
+                            .map(move |y| (a << PAIR_A) | ((y & ITEM_MASK) << PAIR_B))
+                    })
+                })
+                .collect();
+            drop(runs);
+            drop(v);
+            sort_u64(&mut raw);
+            let mut by_range = vec![Vec::new(); RANGES];
+            for run in raw.chunk_by(|x, y| x == y) {
+                let a = (run[0] >> PAIR_A) as usize;
+                let slot = &mut by_range[a * RANGES / n.max(1)];
+                for part in run.chunks(COUNT_MASK as usize) {
+                    slot.push(run[0] | part.len() as u64);
                 }
+            }
+            drop(raw);
+            for (r, v) in by_range.into_iter().enumerate() {
+                pairs.extend(r, &v)?;
             }
         }
         let mut found = Vec::new();
@@ -213,9 +221,16 @@ pub fn co_occurring_spilled(
             let mut v = pairs.take(r)?;
             sort_u64(&mut v);
             found.extend(
-                v.chunk_by(|x, y| x == y)
-                    .filter(|r| r.len() >= min_shared[f])
-                    .map(|r| ((r[0] >> 32) as u32, r[0] as u32, r.len() as u32)),
+                v.chunk_by(|x, y| x & !COUNT_MASK == y & !COUNT_MASK)
+                    .map(|r| (r[0], r.iter().map(|x| x & COUNT_MASK).sum::<u64>()))
+                    .filter(|&(_, k)| k >= min_shared[f] as u64)
+                    .map(|(x, k)| {
+                        (
+                            (x >> PAIR_A) as u32,
+                            ((x >> PAIR_B) & ITEM_MASK) as u32,
+                            k as u32,
+                        )
+                    }),
             );
         }
         out.push((found, common));
@@ -225,6 +240,11 @@ pub fn co_occurring_spilled(
 
 const ITEM_BITS: u32 = 24;
 const ITEM_MASK: u64 = (1 << ITEM_BITS) - 1;
+/// A counted pair packs its first item at bit 40, its second at bit 16
+/// and a count in the low 16 bits.
+const PAIR_A: u32 = 40;
+const PAIR_B: u32 = 16;
+const COUNT_MASK: u64 = (1 << PAIR_B) - 1;
 
 /// Sorted, de-duplicated copy.
 pub fn set(mut v: Vec<u64>) -> Vec<u64> {
