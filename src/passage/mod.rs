@@ -3,11 +3,17 @@
 //! Candidate pairs come from two inverted indexes over the bodies, the
 //! degenerate form of LSH in which every shingle is its own band: word
 //! 3-gram *anchors* found in at most `anchor_max_docs` documents (more is
-//! a formula, not evidence of reuse), and rare single words, for reuse
-//! whose words were reordered. Each candidate pair is then aligned (see
-//! [`align`]) into passages with token ranges in both documents.
+//! a formula, not evidence of reuse), and rare single words (in at most
+//! `word_max_docs` documents), for reuse whose words were reordered. A
+//! short shuffled passage shares only a dozen rare words with its source,
+//! so every word takes part (sampling half of them left too few to tell
+//! it from chance), and the rarity bound is tight instead: two unrelated
+//! articles on one topic share many words found in twenty documents,
+//! few found in ten. Each candidate pair is then aligned (see [`align`])
+//! into passages with token ranges in both documents.
 
 pub mod align;
+mod bags;
 
 use ahash::AHashSet;
 use rayon::prelude::*;
@@ -111,11 +117,6 @@ pub fn set(mut v: Vec<u64>) -> Vec<u64> {
     v
 }
 
-/// Rare words are sampled: one word in `WORD_SAMPLE` (by hash) takes part
-/// in candidate generation, which halves its cost; shuffled reuse of a
-/// passage still shares dozens of sampled rare words.
-const WORD_SAMPLE: u64 = 2;
-
 /// Candidates of the passage level.
 #[derive(Debug, Default)]
 pub struct Candidates {
@@ -144,12 +145,7 @@ pub fn candidates(
         .into_par_iter()
         .map(|i| {
             let toks = body(i);
-            let sampled = toks
-                .iter()
-                .copied()
-                .filter(|t| t % WORD_SAMPLE == 0)
-                .collect();
-            (set(grams(&toks, cfg.anchor_words)), set(sampled))
+            (set(grams(&toks, cfg.anchor_words)), set(toks))
         })
         .unzip();
     let tail_anchors: Vec<Vec<u64>> = tails
