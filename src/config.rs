@@ -120,11 +120,10 @@ pub struct PassageConfig {
     /// Distinct shared anchors that make two documents a candidate pair.
     /// Default `5`.
     pub min_shared_anchors: usize,
-    /// Words in at most this many documents count as rare. Default `20`.
+    /// Words in at most this many documents count as rare. Default `10`.
     pub word_max_docs: usize,
-    /// Distinct shared rare words, among the half of the vocabulary that is
-    /// sampled, that make two documents a candidate pair (for reuse with
-    /// shuffled words). Default `6`.
+    /// Distinct shared rare words that make two documents a candidate
+    /// pair (for reuse with shuffled words). Default `6`.
     pub min_shared_words: usize,
     /// Words that may separate two matching runs of one passage. Default `8`.
     pub gap: usize,
@@ -133,9 +132,6 @@ pub struct PassageConfig {
     /// Fewest words of a region matched as a bag of words (reordered
     /// reuse). Default `30`.
     pub bag_min_words: usize,
-    /// Share of a window's words that must occur in the other document
-    /// for the window to start a bag region. Default `0.8`.
-    pub bag_density: f64,
     /// Multiset overlap a bag region needs with its counterpart. Default
     /// `0.6`.
     pub bag_min_overlap: f64,
@@ -150,12 +146,11 @@ impl Default for PassageConfig {
             anchor_words: 3,
             anchor_max_docs: 20,
             min_shared_anchors: 5,
-            word_max_docs: 20,
+            word_max_docs: 10,
             min_shared_words: 6,
             gap: 8,
             min_words: 15,
             bag_min_words: 30,
-            bag_density: 0.8,
             bag_min_overlap: 0.6,
             tail_min_containment: 0.5,
         }

@@ -59,6 +59,8 @@ pub struct Settings {
     pub gap: u64,
     pub min_words: u64,
     pub bag_min_words: u64,
+    /// No longer used (bags of words are found by clustering); kept at
+    /// its old default so that format 1 decodes unchanged.
     pub bag_density: f64,
     pub bag_min_overlap: f64,
     pub tail_min_containment: f64,
@@ -106,7 +108,6 @@ impl Params {
             gap: u(s.gap),
             min_words: u(s.min_words),
             bag_min_words: u(s.bag_min_words),
-            bag_density: s.bag_density,
             bag_min_overlap: s.bag_min_overlap,
             tail_min_containment: s.tail_min_containment,
         };
@@ -214,7 +215,7 @@ impl Settings {
             gap: u(p.gap),
             min_words: u(p.min_words),
             bag_min_words: u(p.bag_min_words),
-            bag_density: p.bag_density,
+            bag_density: 0.8,
             bag_min_overlap: p.bag_min_overlap,
             tail_min_containment: p.tail_min_containment,
             story_min_coverage: cfg.story_min_coverage,

@@ -38,9 +38,6 @@ pub(crate) const FULL_EXPANSION: usize = 4096;
 /// At most this many indexed documents may have their bodies changed by
 /// a new document (lines it makes boilerplate) for the fast path to apply.
 pub(crate) const MAX_DIRTY: usize = 8;
-/// One token hash in this many is a sampled rare-word candidate (as in
-/// `passage::candidates`).
-pub(crate) const WORD_SAMPLE: u64 = 2;
 
 /// The corpus-wide structures of the indexed documents.
 pub(crate) struct State {
@@ -71,7 +68,7 @@ pub(crate) struct State {
     /// Anchor postings `key40 | item`, sorted: items are the bodies, then
     /// the tails in host order.
     pub anchors: Postings,
-    /// Sampled rare-word postings `key40 | document`, sorted.
+    /// Rare-word postings `key40 | document`, sorted.
     pub words: Postings,
     /// Documents with a tail, in order.
     pub hosts: Vec<u32>,
@@ -86,14 +83,10 @@ pub(crate) fn tokens_at(seg: &Segmented, positions: &[u32]) -> Vec<u64> {
     positions.iter().map(|&p| seg.tokens[p as usize]).collect()
 }
 
-/// The sampled rare-word keys of body tokens `tokens`.
+/// The rare-word keys of body tokens `tokens` (as in
+/// `passage::candidates`: every word).
 pub(crate) fn word_keys(tokens: &[u64]) -> Vec<u64> {
-    let sampled: Vec<u64> = tokens
-        .iter()
-        .copied()
-        .filter(|t| t % WORD_SAMPLE == 0)
-        .collect();
-    keys40(&sampled)
+    keys40(tokens)
 }
 
 /// The sorted, de-duplicated set of `key40` values of `keys`.

@@ -8,12 +8,13 @@
 //!   runs close in both merge, and what has `min_words` matched words is a
 //!   passage.
 //! * **Bags of words** for reuse whose words were shuffled or swapped for
-//!   synonyms: a region of `a` whose words nearly all occur in `b` is
-//!   matched to the window of `b` holding most of its rare words, and
-//!   kept when the two regions' word multisets mostly coincide.
+//!   synonyms (see [`super::bags`]): clusters of words found once or
+//!   twice in each document, close together in both, whose two regions'
+//!   word multisets mostly coincide.
 
 use ahash::{AHashMap, AHashSet};
 
+use super::bags::{bags, Words};
 use crate::config::PassageConfig;
 
 /// A shared passage as token ranges `[start, end)` of the two sequences.
@@ -46,6 +47,13 @@ impl Match {
         self.b = [self.b[0].min(o.b[0]), self.b[1].max(o.b[1])];
     }
 
+    /// `o` aligns at least half of the words of `a` that the shorter of
+    /// the two covers to a place of `b` more than `gap` words away.
+    fn rival(&self, o: &Match, gap: u32) -> bool {
+        let shared_a = self.a[1].min(o.a[1]).saturating_sub(self.a[0].max(o.a[0]));
+        self.gap_to(o).1 > gap && 2 * shared_a >= self.len_a().min(o.len_a())
+    }
+
     fn len_a(&self) -> u32 {
         self.a[1] - self.a[0]
     }
@@ -62,6 +70,8 @@ pub struct Prepared<'t> {
     /// Anchor → positions, for anchors found at most
     /// `MAX_SEED_REPEATS` times.
     index: AHashMap<u64, Vec<u32>>,
+    /// Positions of the words found at most twice, for bags of words.
+    words: Words,
 }
 
 impl<'t> Prepared<'t> {
@@ -72,14 +82,18 @@ impl<'t> Prepared<'t> {
             index.entry(g).or_default().push(i as u32);
         }
         index.retain(|_, v| v.len() <= MAX_SEED_REPEATS);
-        Prepared { toks, index }
+        Prepared {
+            toks,
+            index,
+            words: Words::new(toks),
+        }
     }
 
     /// Shared passages of this side (`a`) and `b`; anchors in `common`
     /// are no seeds.
     pub fn align(&self, b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
         let mut found = self.chains(b, common, cfg);
-        found.extend(bags(self.toks, b, cfg));
+        found.extend(bags(self.toks, &self.words, b, cfg));
         merge(found, cfg.gap as u32)
             .into_iter()
             .filter(|m| m.matched as usize >= cfg.min_words)
@@ -157,7 +171,10 @@ pub fn align(a: &[u64], b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) 
 
 /// Merges matches close in both documents (for reordered phrases, a
 /// jump in `b` up to half the passage's length is allowed), until none
-/// merge.
+/// merge. Of two matches that align mostly the same words of `a` to
+/// places of `b` apart from each other, only the one with more matched
+/// words is kept: a few words that also occur elsewhere in `b` must not
+/// stretch a passage over the text between.
 fn merge(mut ms: Vec<Match>, gap: u32) -> Vec<Match> {
     loop {
         ms.sort_by_key(|m| (m.a[0], m.b[0]));
@@ -166,9 +183,15 @@ fn merge(mut ms: Vec<Match>, gap: u32) -> Vec<Match> {
         for m in ms {
             let hit = out.iter_mut().rev().take(8).find(|o| {
                 let (da, db) = o.gap_to(&m);
-                da <= gap && db <= gap + o.len_a().max(m.len_a()) / 2
+                o.rival(&m, gap) || (da <= gap && db <= gap + o.len_a().max(m.len_a()) / 2)
             });
             match hit {
+                Some(o) if o.rival(&m, gap) => {
+                    if m.matched > o.matched {
+                        *o = m;
+                    }
+                    changed = true;
+                }
                 Some(o) => {
                     o.absorb(&m);
                     changed = true;
@@ -181,100 +204,6 @@ fn merge(mut ms: Vec<Match>, gap: u32) -> Vec<Match> {
         }
         ms = out;
     }
-}
-
-fn bags(a: &[u64], b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
-    let w = cfg.bag_min_words;
-    if a.len() < w || b.len() < w {
-        return Vec::new();
-    }
-    let mut count_b: AHashMap<u64, u32> = AHashMap::with_capacity(b.len());
-    for t in b {
-        *count_b.entry(*t).or_default() += 1;
-    }
-    let hit: Vec<bool> = a.iter().map(|t| count_b.contains_key(t)).collect();
-    let need = (cfg.bag_density * w as f64).ceil() as usize;
-    let mut hot = vec![false; a.len()];
-    let mut inside = hit[..w].iter().filter(|&&h| h).count();
-    for s in 0..=a.len() - w {
-        if s > 0 {
-            inside = inside + usize::from(hit[s + w - 1]) - usize::from(hit[s - 1]);
-        }
-        if inside >= need {
-            hot[s..s + w].iter_mut().for_each(|x| *x = true);
-        }
-    }
-    let mut out = Vec::new();
-    let mut s = 0;
-    while s < a.len() {
-        if !hot[s] {
-            s += 1;
-            continue;
-        }
-        let mut e = s;
-        while e < a.len() && hot[e] {
-            e += 1;
-        }
-        // Trim the region to its first and last word found in b.
-        let first = (s..e).find(|&i| hit[i]).unwrap_or(s);
-        let last = (s..e).rev().find(|&i| hit[i]).map_or(e, |i| i + 1);
-        if let Some(m) = counterpart(a, b, first, last, &count_b, cfg) {
-            out.push(m);
-        }
-        s = e;
-    }
-    out
-}
-
-/// The window of `b` matching region `a[s..e]` as a bag of words.
-fn counterpart(
-    a: &[u64],
-    b: &[u64],
-    s: usize,
-    e: usize,
-    count_b: &AHashMap<u64, u32>,
-    cfg: &PassageConfig,
-) -> Option<Match> {
-    let len = e - s;
-    let mut in_region: AHashMap<u64, u32> = AHashMap::with_capacity(len);
-    for t in &a[s..e] {
-        *in_region.entry(*t).or_default() += 1;
-    }
-    // Positions in b of the region's words that are rare in b.
-    let pos: Vec<usize> = b
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| in_region.contains_key(t) && count_b.get(t).is_some_and(|&c| c <= 2))
-        .map(|(j, _)| j)
-        .collect();
-    if pos.is_empty() {
-        return None;
-    }
-    let span = len + len / 4;
-    let (mut best, mut lo) = ((0usize, 0usize, 0usize), 0usize);
-    for hi in 0..pos.len() {
-        while pos[hi] - pos[lo] > span {
-            lo += 1;
-        }
-        if hi + 1 - lo > best.0 {
-            best = (hi + 1 - lo, pos[lo], pos[hi] + 1);
-        }
-    }
-    let (b0, b1) = (best.1, best.2);
-    let mut shared = 0u32;
-    let mut left = in_region;
-    for t in &b[b0..b1] {
-        if let Some(c) = left.get_mut(t).filter(|c| **c > 0) {
-            *c -= 1;
-            shared += 1;
-        }
-    }
-    let overlap = f64::from(shared) / len.max(b1 - b0) as f64;
-    (overlap >= cfg.bag_min_overlap && len >= cfg.bag_min_words).then_some(Match {
-        a: [s as u32, e as u32],
-        b: [b0 as u32, b1 as u32],
-        matched: shared,
-    })
 }
 
 #[cfg(test)]
@@ -372,5 +301,54 @@ mod tests {
         let got = align(&a, &b, &AHashSet::new(), &PassageConfig::default());
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].a, [30, 78]);
+    }
+
+    /// Long documents on one topic: function words everywhere, topic
+    /// words once in each, at unrelated places. A short shuffled passage
+    /// inside them is found, and only it.
+    #[test]
+    fn short_shuffled_passage_inside_long_documents() {
+        let doc = |tag: &str, n: usize, seed: u64| -> Vec<String> {
+            let mut topic: Vec<usize> = (0..n.div_ceil(3)).collect();
+            topic.sort_by_key(|&k| hash::mix(k as u64, seed));
+            (0..n)
+                .map(|k| match k % 3 {
+                    0 => format!("f{}", k % 7),
+                    1 => format!("t{}", topic[k / 3]),
+                    _ => format!("{tag}{k}"),
+                })
+                .collect()
+        };
+        let passage: Vec<String> = (0..40)
+            .map(|k| {
+                if k % 4 == 0 {
+                    format!("f{}", k % 7)
+                } else {
+                    format!("p{k}")
+                }
+            })
+            .collect();
+        let mut shuffled = passage.clone();
+        shuffled.sort_by_key(|w| hash::mix(hash::token(w), 9));
+        let mut a = doc("a", 2000, 1);
+        a.splice(1000..1000, shuffled);
+        let mut b = doc("b", 3000, 2);
+        b.splice(2500..2500, passage);
+        let got = align(
+            &toks(&a.join(" ")),
+            &toks(&b.join(" ")),
+            &AHashSet::new(),
+            &PassageConfig::default(),
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        let m = got[0];
+        assert!(
+            m.a[0].abs_diff(1000) <= 3 && m.a[1].abs_diff(1040) <= 3,
+            "{m:?}"
+        );
+        assert!(
+            m.b[0].abs_diff(2500) <= 3 && m.b[1].abs_diff(2540) <= 3,
+            "{m:?}"
+        );
     }
 }

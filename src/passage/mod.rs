@@ -3,11 +3,17 @@
 //! Candidate pairs come from two inverted indexes over the bodies, the
 //! degenerate form of LSH in which every shingle is its own band: word
 //! 3-gram *anchors* found in at most `anchor_max_docs` documents (more is
-//! a formula, not evidence of reuse), and rare single words, for reuse
-//! whose words were reordered. Each candidate pair is then aligned (see
-//! [`align`]) into passages with token ranges in both documents.
+//! a formula, not evidence of reuse), and rare single words (in at most
+//! `word_max_docs` documents), for reuse whose words were reordered. A
+//! short shuffled passage shares only a dozen rare words with its source,
+//! so every word takes part (sampling half of them left too few to tell
+//! it from chance), and the rarity bound is tight instead: two unrelated
+//! articles on one topic share many words found in twenty documents,
+//! few found in ten. Each candidate pair is then aligned (see [`align`])
+//! into passages with token ranges in both documents.
 
 pub mod align;
+mod bags;
 
 use ahash::AHashSet;
 use rayon::prelude::*;
@@ -253,11 +259,6 @@ pub fn set(mut v: Vec<u64>) -> Vec<u64> {
     v
 }
 
-/// Rare words are sampled: one word in `WORD_SAMPLE` (by hash) takes part
-/// in candidate generation, which halves its cost; shuffled reuse of a
-/// passage still shares dozens of sampled rare words.
-const WORD_SAMPLE: u64 = 2;
-
 /// Candidates of the passage level.
 #[derive(Debug, Default)]
 pub struct Candidates {
@@ -284,15 +285,8 @@ pub fn candidates(
     cfg: &PassageConfig,
     spill: Option<&std::path::Path>,
 ) -> crate::error::Result<Candidates> {
-    let key_sets = |toks: &[u64]| {
-        let sampled = toks
-            .iter()
-            .copied()
-            .filter(|t| t % WORD_SAMPLE == 0)
-            .collect();
-        // Not de-duplicated here: the postings are, once sorted.
-        (grams(toks, cfg.anchor_words), sampled)
-    };
+    // Not de-duplicated here: the postings are, once sorted.
+    let key_sets = |toks: Vec<u64>| (grams(&toks, cfg.anchor_words), toks);
     let tail_anchors: Vec<Vec<u64>> = tails
         .iter()
         .map(|t| set(grams(t, cfg.anchor_words)))
@@ -301,7 +295,7 @@ pub fn candidates(
         let items = n + tails.len();
         let keys = |i: usize| {
             if i < n {
-                let (a, w) = key_sets(&body(i));
+                let (a, w) = key_sets(body(i));
                 vec![a, w]
             } else {
                 vec![tail_anchors[i - n].clone(), Vec::new()]
@@ -319,7 +313,7 @@ pub fn candidates(
     } else {
         // One pass over the bodies gives both key sets.
         let (mut anchors, words): (Vec<Vec<u64>>, Vec<Vec<u64>>) =
-            (0..n).into_par_iter().map(|i| key_sets(&body(i))).unzip();
+            (0..n).into_par_iter().map(|i| key_sets(body(i))).unzip();
         anchors.extend(tail_anchors.iter().cloned());
         (
             co_occurring(anchors, cfg.anchor_max_docs, cfg.min_shared_anchors),
