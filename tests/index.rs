@@ -424,11 +424,15 @@ mod damage {
         std::fs::write(&archive, b"{\"id\": 1}\n").expect("write");
         assert!(is_index_error(&open_err(&archive), "not a neardup index"));
         let mut c = bytes;
-        c[8] = 2;
+        c[8] = (index::format::VERSION + 1) as u8;
         std::fs::write(&archive, &c).expect("write");
         let e = open_err(&archive);
-        assert!(is_index_error(&e, "format version 2"), "{e}");
+        let newer = format!("format version {}", index::format::VERSION + 1);
+        assert!(is_index_error(&e, &newer), "{e}");
         assert!(e.to_string().contains("newer neardup"), "{e}");
+        c[8] = 0;
+        std::fs::write(&archive, &c).expect("write");
+        assert!(is_index_error(&open_err(&archive), "format version 0"));
     }
 
     #[test]
