@@ -231,6 +231,20 @@ fn info(path: &Path) -> Result<()> {
             seg.fields[2]
         );
     }
+    let analysis = index.analysis_sizes();
+    if analysis.is_empty() {
+        let _ = writeln!(
+            s,
+            "analysis: none (queries run the whole pipeline; `neardup index compact` adds one)"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "analysis: {} segments, {} stored",
+            analysis.len(),
+            human(analysis.iter().sum())
+        );
+    }
     let settings = serde_json::to_string_pretty(&p.settings).context("parameters")?;
     let _ = writeln!(s, "parameters: {settings}");
     let _ = writeln!(

@@ -296,6 +296,16 @@ impl Index {
         self.len() == 0
     }
 
+    /// Sizes in the file (frames included) of its analysis segments.
+    pub fn analysis_sizes(&self) -> Vec<u64> {
+        self.layout
+            .segments
+            .iter()
+            .filter(|s| s.kind == Kind::Analysis)
+            .map(|s| (format::FRAME_LEN + s.payload.len()) as u64)
+            .collect()
+    }
+
     /// Its documents segments.
     pub fn segments(&self) -> Vec<SegmentInfo> {
         let segs = self.layout.segments.iter().filter(|s| s.kind == Kind::Docs);
