@@ -93,11 +93,15 @@ pub(super) fn run_index(cmd: IndexCommand, matches: Option<&ArgMatches>) -> Resu
             let cfg = resolve(&common, matches, &opened);
             drop(opened);
             let bars = Bars::new(common.quiet, common.timings);
-            let r = index::add(&index, &common.paths, &cfg, &bars)?;
+            let (r, route) = index::add_route(&index, &common.paths, &cfg, &bars)?;
             if let Some(path) = &report {
                 write_file(path, r.to_json().as_bytes())?;
             }
-            print_summary(&format!("added to {}:\n{}", index.display(), r.summary()))
+            print_summary(&format!(
+                "added to {}, {route}:\n{}",
+                index.display(),
+                r.summary()
+            ))
         }
         IndexCommand::Info { index } => info(&index),
         IndexCommand::Compact { index } => {
@@ -145,12 +149,12 @@ pub(super) fn run_query(args: QueryArgs, matches: Option<&ArgMatches>) -> Result
         return Ok(());
     }
     let bars = Bars::new(common.quiet, common.timings);
-    let r = index::query(&opened, &common.paths, &cfg, &bars)?;
+    let (r, route) = index::query_route(&opened, &common.paths, &cfg, &bars)?;
     if let Some(path) = &report {
         write_file(path, r.to_json().as_bytes())?;
     }
     print_summary(&format!(
-        "against {} indexed documents:\n{}",
+        "against {} indexed documents, {route}:\n{}",
         opened.len(),
         r.summary()
     ))
@@ -225,6 +229,20 @@ fn info(path: &Path) -> Result<()> {
             seg.fields[0],
             seg.fields[1],
             seg.fields[2]
+        );
+    }
+    let analysis = index.analysis_sizes();
+    if analysis.is_empty() {
+        let _ = writeln!(
+            s,
+            "analysis: none (queries run the whole pipeline; `neardup index compact` adds one)"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "analysis: {} segments, {} stored",
+            analysis.len(),
+            human(analysis.iter().sum())
         );
     }
     let settings = serde_json::to_string_pretty(&p.settings).context("parameters")?;

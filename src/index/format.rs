@@ -1,9 +1,9 @@
-//! The file layout of an index (format 1): a fixed header with two commit
-//! slots, then a sequence of self-checksummed segments.
+//! The file layout of an index (formats 1 and 2): a fixed header with two
+//! commit slots, then a sequence of self-checksummed segments.
 //!
 //! ```text
 //! 0    magic  89 4E 44 58 0D 0A 1A 0A   ("\x89NDX\r\n\x1a\n")
-//! 8    format version, u32 LE (1)
+//! 8    format version, u32 LE (2; 1 for files without analysis segments)
 //! 12   header length, u32 LE (128): where the first segment starts
 //! 16   commit slot 0 (32 bytes)
 //! 48   commit slot 1 (32 bytes)
@@ -15,6 +15,9 @@
 //! segment:     "NSEG" | kind u32 | payload length u64 | crc32 of the
 //!              payload u32 | crc32 of the previous 20 bytes u32 | payload
 //! ```
+//!
+//! Segment kinds: 1 parameters (first and only once), 2 documents, 3
+//! analysis (format 2 only; see `analysis.rs`).
 //!
 //! The valid slot (checksum right, generation ≥ 1) with the highest
 //! generation is the committed state: the file's first `end` bytes, made
@@ -35,8 +38,10 @@ use crate::error::{Error, Result};
 
 /// Magic bytes opening every index file.
 pub const MAGIC: [u8; 8] = *b"\x89NDX\r\n\x1a\n";
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes.
+pub const VERSION: u32 = 2;
+/// The oldest format version this build reads.
+pub const OLDEST: u32 = 1;
 /// Bytes before the first segment.
 pub const HEADER_LEN: u64 = 128;
 const SLOT_AT: [usize; 2] = [16, 48];
@@ -52,6 +57,8 @@ pub enum Kind {
     Params,
     /// A batch of documents.
     Docs,
+    /// What the pipeline learned about the documents (format 2).
+    Analysis,
 }
 
 impl Kind {
@@ -59,6 +66,7 @@ impl Kind {
         match self {
             Kind::Params => 1,
             Kind::Docs => 2,
+            Kind::Analysis => 3,
         }
     }
 
@@ -66,6 +74,7 @@ impl Kind {
         match code {
             1 => Some(Kind::Params),
             2 => Some(Kind::Docs),
+            3 => Some(Kind::Analysis),
             _ => None,
         }
     }
@@ -132,6 +141,8 @@ pub struct Segment {
 /// The committed structure of an index file, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
+    /// The file's format version.
+    pub version: u32,
     /// The commit in force.
     pub commit: Commit,
     /// Which slot holds it.
@@ -170,7 +181,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Layout> {
         ));
     }
     let version = u32_at(bytes, 8);
-    if version != VERSION {
+    if !(OLDEST..=VERSION).contains(&version) {
         let who = if version > VERSION {
             "a newer neardup"
         } else {
@@ -179,8 +190,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Layout> {
         return Err(bad(
             path,
             format!(
-                "index format version {version} (written by {who}); this neardup reads version \
-                 {VERSION}: rebuild the index with `neardup index build`"
+                "index format version {version} (written by {who}); this neardup reads versions \
+                 {OLDEST} to {VERSION}: rebuild the index with `neardup index build`"
             ),
         ));
     }
@@ -205,7 +216,11 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Layout> {
         ));
     }
     let segments = segments(path, &bytes[..commit.end as usize], commit.segments)?;
+    if version < 2 && segments.iter().any(|s| s.kind == Kind::Analysis) {
+        return Err(bad(path, "corrupt: an analysis segment in a format 1 file"));
+    }
     Ok(Layout {
+        version,
         commit,
         slot,
         segments,
@@ -340,10 +355,10 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Appends one framed segment to the index at `path`, whose committed
-/// state is `layout`, and commits it (see the module docs). The caller
-/// holds the index's lock.
-pub fn append(path: &Path, layout: &Layout, segment: &[u8]) -> Result<Commit> {
+/// Appends framed segments to the index at `path`, whose committed state
+/// is `layout`, and commits them together (see the module docs). The
+/// caller holds the index's lock.
+pub fn append(path: &Path, layout: &Layout, segments: &[Vec<u8>]) -> Result<Commit> {
     let io = |e| Error::io(path, e);
     let mut f = OpenOptions::new()
         .read(true)
@@ -353,12 +368,14 @@ pub fn append(path: &Path, layout: &Layout, segment: &[u8]) -> Result<Commit> {
     // Drop what a crashed append may have left past the committed end.
     f.set_len(layout.commit.end).map_err(io)?;
     f.seek(SeekFrom::Start(layout.commit.end)).map_err(io)?;
-    f.write_all(segment).map_err(io)?;
+    for s in segments {
+        f.write_all(s).map_err(io)?;
+    }
     f.sync_data().map_err(io)?;
     let commit = Commit {
         generation: layout.commit.generation + 1,
-        end: layout.commit.end + segment.len() as u64,
-        segments: layout.commit.segments + 1,
+        end: layout.commit.end + segments.iter().map(|s| s.len() as u64).sum::<u64>(),
+        segments: layout.commit.segments + segments.len() as u32,
     };
     let other = SLOT_AT[1 - layout.slot];
     f.seek(SeekFrom::Start(other as u64)).map_err(io)?;

@@ -1,12 +1,17 @@
 //! A persistent, incremental index of documents (SPEC §4, "Index").
 //!
-//! An index file stores its parameters and every indexed document (id,
-//! source, text, zstd-compressed) in append-only segments (see
-//! [`format`](mod@format) for the layout and its crash safety). `query` and `add`
-//! run the pipeline over the indexed documents together with the new
-//! ones, so their answers are exactly those of a scan over both: the
-//! boilerplate statistics, rare-anchor counts and clusters all see the
-//! whole archive.
+//! An index file stores its parameters, every indexed document (id,
+//! source, text, zstd-compressed) and what the pipeline learned about
+//! them (recurring lines, bodies' shingle-set fingerprints, LSH band keys,
+//! anchor and rare-word postings, verified pairs, passage joins and
+//! candidates, tail copies, the boilerplate list) in append-only segments
+//! (see [`format`](mod@format) for the layout and its crash safety, and
+//! `analysis.rs` for what is stored). `query` and `add` answer exactly
+//! what a scan over the indexed and the new documents would report about
+//! the new ones: the incremental pipeline (`engine`) looks up the stored
+//! analysis and reads only the indexed documents the new ones touch; when
+//! it cannot (an index of format 1, other parameters, or one of the rare
+//! changes it does not patch) the whole pipeline runs over both.
 //!
 //! A streaming query ([`stream`]) answers one document at a time, each as
 //! a scan of the indexed documents plus that one would. It analyses the
@@ -37,7 +42,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod analysis;
+mod archive;
 mod codec;
+mod columns;
+mod engine;
 mod fast;
 mod fast_passages;
 pub mod format;
@@ -57,6 +66,9 @@ pub use lock::{lock_path, Lock};
 pub use params::{Params, Settings};
 pub use store::{Index, SegmentInfo};
 pub use stream::{Line, Match, Streamed, Streamer};
+
+use archive::Archive;
+use engine::{Job, Outcome};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -93,10 +105,34 @@ pub fn build(
     let _lock = Lock::acquire(path)?;
     pipeline::in_pool(cfg, || {
         let input = input::read(paths, &cfg.input, &mut Ids::default(), progress)?;
-        let segments = [
+        if input.docs.len() as u64 > analysis::ITEM_MASK {
+            return Err(Error::Config(format!(
+                "an index holds at most {} documents",
+                analysis::ITEM_MASK
+            )));
+        }
+        let mut segments = vec![
             store::params_segment(path, &Params::new(cfg))?,
-            store::docs_segment(path, &input.docs, &cfg.input, store::now())?,
+            store::docs_segment(path, &input.docs, &cfg.input, store::now(), format::VERSION)?,
         ];
+        let empty = Archive::empty();
+        let job = Job {
+            ar: &empty,
+            index: None,
+            input: &input,
+            reported: input.docs.len() as u32,
+            report: false,
+            delta: true,
+            start: pipeline::timer(),
+        };
+        // Without an analysis (two shingle sets sharing a fingerprint),
+        // queries run the whole pipeline.
+        if let Ok(Outcome {
+            delta: Some(delta), ..
+        }) = engine::run(&job, cfg, progress)?
+        {
+            segments.push(store::analysis_segment(path, &delta)?);
+        }
         let bytes = format::write_new(path, &segments)?;
         Ok(Written {
             documents: input.docs.len(),
@@ -104,6 +140,26 @@ pub fn build(
             warnings: input.warnings,
         })
     })
+}
+
+/// How a query or an add was answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// From the index's stored analysis, reading only the indexed
+    /// documents the new ones touch.
+    Analysis,
+    /// By the whole pipeline over the indexed and the new documents, for
+    /// the reason given.
+    Pipeline(&'static str),
+}
+
+impl std::fmt::Display for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Route::Analysis => write!(f, "answered from the stored analysis"),
+            Route::Pipeline(why) => write!(f, "answered by the whole pipeline ({why})"),
+        }
+    }
 }
 
 /// The relations of the documents under `paths` to the indexed ones and
@@ -116,30 +172,114 @@ pub fn query(
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Result<Report> {
+    query_route(index, paths, cfg, progress).map(|x| x.0)
+}
+
+/// [`query`], and how it was answered.
+pub fn query_route(
+    index: &Index,
+    paths: &[PathBuf],
+    cfg: &Config,
+    progress: &dyn Progress,
+) -> Result<(Report, Route)> {
     let start = pipeline::timer();
     check(index, cfg)?;
     pipeline::in_pool(cfg, || {
-        let indexed = index.documents()?;
-        let mut ids = Ids::new(indexed.iter().map(|d| d.id.as_str()));
+        let ar = match analysis_for(index, cfg)? {
+            Ok(ar) => ar,
+            Err(why) => {
+                let indexed = index.documents()?;
+                let mut ids = Ids::new(indexed.iter().map(|d| d.id.as_str()));
+                let input = input::read(paths, &cfg.input, &mut ids, progress)?;
+                let (scan, first) = query::analyze(indexed, &input, cfg, progress, start);
+                let r = query::restrict(&scan, first, &input, start);
+                return Ok((r, Route::Pipeline(why)));
+            }
+        };
+        let mut ids = Ids::new(ar.ids());
         let input = input::read(paths, &cfg.input, &mut ids, progress)?;
-        let (scan, first) = query::analyze(indexed, &input, cfg, progress, start);
-        Ok(query::restrict(&scan, first, &input, start))
+        let job = Job {
+            ar: &ar,
+            index: Some(index),
+            input: &input,
+            reported: ar.n,
+            report: true,
+            delta: false,
+            start,
+        };
+        match engine::run(&job, cfg, progress)? {
+            Ok(Outcome {
+                report: Some(r), ..
+            }) => Ok((r, Route::Analysis)),
+            other => {
+                let why = other.err().map_or("no report", |f| f.0);
+                let r = whole_pipeline(index, &input, cfg, progress, start)?;
+                Ok((r, Route::Pipeline(why)))
+            }
+        }
     })
 }
 
+/// The index's analysis, when it can answer a run with `cfg` (the index
+/// has one and `cfg`'s analysis settings are the index's), else why not.
+fn analysis_for<'a>(
+    index: &'a Index,
+    cfg: &Config,
+) -> Result<std::result::Result<Archive<'a>, &'static str>> {
+    if index.params().settings != Settings::from_config(cfg) {
+        return Ok(Err("parameters other than the index's"));
+    }
+    match Archive::open(index)? {
+        Some(a) => {
+            a.check_ids(index)?;
+            Ok(Ok(a))
+        }
+        None => Ok(Err("the index has no stored analysis (format 1)")),
+    }
+}
+
+/// The answer of the whole pipeline over the indexed documents and
+/// `input`'s.
+fn whole_pipeline(
+    index: &Index,
+    input: &Input,
+    cfg: &Config,
+    progress: &dyn Progress,
+    start: std::time::Instant,
+) -> Result<Report> {
+    let indexed = index.documents()?;
+    let (scan, first) = query::analyze(indexed, input, cfg, progress, start);
+    Ok(query::restrict(&scan, first, input, start))
+}
+
 /// Like [`query`], then appends the new documents to the index as one
-/// segment (their ids as reported, made unique).
+/// segment (their ids as reported, made unique), followed by what the
+/// analysis learned.
 pub fn add(
     path: &Path,
     paths: &[PathBuf],
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Result<Report> {
+    add_route(path, paths, cfg, progress).map(|x| x.0)
+}
+
+/// [`add`], and how it was answered.
+pub fn add_route(
+    path: &Path,
+    paths: &[PathBuf],
+    cfg: &Config,
+    progress: &dyn Progress,
+) -> Result<(Report, Route)> {
     let start = pipeline::timer();
     let _lock = Lock::acquire(path)?;
     let index = Index::open(path)?;
     check(&index, cfg)?;
     pipeline::in_pool(cfg, || {
+        let why = match analysis_for(&index, cfg)? {
+            Ok(ar) => return add_analysed(path, &index, &ar, paths, cfg, progress, start),
+            Err(why) => why,
+        };
         let indexed = index.documents()?;
         let mut ids = Ids::new(indexed.iter().map(|d| d.id.as_str()));
         let input = input::read(paths, &cfg.input, &mut ids, progress)?;
@@ -147,11 +287,97 @@ pub fn add(
         let report = query::restrict(&scan, first, &input, start);
         drop(scan);
         if !input.docs.is_empty() {
-            let segment = store::docs_segment(path, &input.docs, &cfg.input, store::now())?;
-            format::append(path, index.layout(), &segment)?;
+            let segment =
+                store::docs_segment(path, &input.docs, &cfg.input, store::now(), index.version())?;
+            format::append(path, index.layout(), &[segment])?;
         }
-        Ok(report)
+        Ok((report, Route::Pipeline(why)))
     })
+}
+
+/// [`add`] to an index with an analysis: the engine answers and gives the
+/// delta, appended after the new documents; when it cannot, it analyses
+/// every document from scratch and a snapshot is appended instead.
+fn add_analysed(
+    path: &Path,
+    index: &Index,
+    ar: &Archive,
+    paths: &[PathBuf],
+    cfg: &Config,
+    progress: &dyn Progress,
+    start: std::time::Instant,
+) -> Result<(Report, Route)> {
+    let mut ids = Ids::new(ar.ids());
+    let input = input::read(paths, &cfg.input, &mut ids, progress)?;
+    let job = Job {
+        ar,
+        index: Some(index),
+        input: &input,
+        reported: ar.n,
+        report: true,
+        delta: !input.docs.is_empty(),
+        start,
+    };
+    if input.docs.is_empty() {
+        return match engine::run(&job, cfg, progress)? {
+            Ok(Outcome {
+                report: Some(r), ..
+            }) => Ok((r, Route::Analysis)),
+            _ => Ok((
+                whole_pipeline(index, &input, cfg, progress, start)?,
+                Route::Pipeline("no new documents"),
+            )),
+        };
+    }
+    if (ar.n as usize + input.docs.len()) as u64 > analysis::ITEM_MASK {
+        return Err(Error::Config(format!(
+            "an index holds at most {} documents",
+            analysis::ITEM_MASK
+        )));
+    }
+    let docs = store::docs_segment(path, &input.docs, &cfg.input, store::now(), 2)?;
+    let (report, delta, route) = match engine::run(&job, cfg, progress)? {
+        Ok(Outcome {
+            report: Some(r),
+            delta: Some(d),
+        }) => (r, d, Route::Analysis),
+        found => {
+            let why = found.err().map_or("no delta", |f| f.0);
+            // Everything from scratch: the snapshot covers every segment.
+            let mut all = Input {
+                docs: index.documents()?,
+                ..Input::default()
+            };
+            all.docs.extend(input.docs.iter().cloned());
+            all.files.clone_from(&input.files);
+            all.warnings.clone_from(&input.warnings);
+            all.records = input.records;
+            let empty = Archive::empty();
+            let job = Job {
+                ar: &empty,
+                index: None,
+                input: &all,
+                ..job
+            };
+            let Ok(Outcome {
+                report: Some(r),
+                delta: Some(mut d),
+            }) = engine::run(&job, cfg, progress)?
+            else {
+                return Err(Error::Index {
+                    path: path.to_path_buf(),
+                    message: "cannot analyse the documents (two shingle sets share a \
+                              fingerprint); rebuild the index"
+                        .into(),
+                });
+            };
+            d.snapshot = true;
+            (r, d, Route::Pipeline(why))
+        }
+    };
+    let analysis = store::analysis_segment(path, &delta)?;
+    format::append(path, index.layout(), &[docs, analysis])?;
+    Ok((report, route))
 }
 
 /// Rewrites the index at `path` with all its documents in one segment
@@ -159,10 +385,34 @@ pub fn add(
 pub fn compact(path: &Path) -> Result<Written> {
     let _lock = Lock::acquire(path)?;
     let index = Index::open(path)?;
-    let segments = [
+    let mut segments = vec![
         store::params_segment(path, index.params())?,
         store::merged_segment(&index)?,
     ];
+    if let Some(ar) = Archive::open(&index)? {
+        segments.push(store::analysis_segment(path, &ar.to_snapshot())?);
+    } else {
+        // A format 1 index: analyse it now.
+        let cfg = index.params().config(&Config::default());
+        let input = Input {
+            docs: index.documents()?,
+            ..Input::default()
+        };
+        let empty = Archive::empty();
+        let job = Job {
+            ar: &empty,
+            index: None,
+            input: &input,
+            reported: input.docs.len() as u32,
+            report: false,
+            delta: true,
+            start: pipeline::timer(),
+        };
+        let found = pipeline::in_pool(&cfg, || engine::run(&job, &cfg, &crate::progress::Silent))?;
+        if let Ok(Outcome { delta: Some(d), .. }) = found {
+            segments.push(store::analysis_segment(path, &d)?);
+        }
+    }
     let bytes = format::write_new(path, &segments)?;
     Ok(Written {
         documents: index.len(),

@@ -1,0 +1,67 @@
+use super::*;
+
+/// `tests/fixtures/index_v1.ndx` was built (format 1) from
+/// `index_docs/indexed.jsonl` with the defaults of the day:
+/// `neardup index build tests/fixtures/index_docs/indexed.jsonl --index tests/fixtures/index_v1.ndx`.
+/// It answers with its own parameters, whatever the defaults are now.
+#[test]
+fn format_1_fixture_reads_and_answers() {
+    let archive = fixtures().join("index_v1.ndx");
+    let index = Index::open(&archive).expect("format 1 fixture");
+    let p = index.params();
+    assert_eq!(p.tool_version, "0.1.0");
+    assert_eq!(p.seeds, index::params::SEEDS);
+    let s = &p.settings;
+    assert_eq!(
+        (s.shingle_words, s.permutations, s.bands, s.rows),
+        (5, 128, None, None)
+    );
+    assert_eq!(
+        (s.threshold, s.duplicate_threshold, s.containment_threshold),
+        (0.5, 0.9, 0.8)
+    );
+    assert!(s.ta_marbuta && s.passages);
+    assert_eq!(
+        (s.anchor_words, s.anchor_max_docs, s.min_shared_words),
+        (3, 20, 12)
+    );
+    assert_eq!(s.tail_markers.len(), 21);
+    assert_eq!(s.tail_markers[0], "إقرأ أيضاً");
+    let cfg = p.config(&cfg(1));
+    let docs = index.documents().expect("documents");
+    let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "s000",
+            "s001",
+            "s003",
+            "s004",
+            "a-filler-0",
+            "a-filler-1",
+            "a-filler-2",
+            "a-filler-3"
+        ]
+    );
+    let (full, new_ids) = scan(&[indexed()], &[new_docs()], &cfg);
+    let got = index::query(&index, &[new_docs()], &cfg, &Silent).expect("query");
+    assert_eq!(about(&got, &new_ids), about(&full, &new_ids));
+}
+
+/// `tests/fixtures/index_v2.ndx` was built (format 2, with its analysis)
+/// from `index_docs/indexed.jsonl` with the defaults of the day:
+/// `neardup index build tests/fixtures/index_docs/indexed.jsonl --index tests/fixtures/index_v2.ndx`.
+/// It answers from its analysis, as a scan would.
+#[test]
+fn format_2_fixture_reads_and_answers_from_its_analysis() {
+    let archive = fixtures().join("index_v2.ndx");
+    let index = Index::open(&archive).expect("format 2 fixture");
+    assert_eq!(index.version(), 2);
+    assert_eq!(index.len(), 8);
+    let cfg = index.params().config(&cfg(1));
+    let (got, route) = index::query_route(&index, &[new_docs()], &cfg, &Silent).expect("query");
+    assert_eq!(route, index::Route::Analysis);
+    let (full, ids) = scan(&[indexed()], &[new_docs()], &cfg);
+    assert_eq!(about(&got, &ids), about(&full, &ids));
+    assert_eq!(got.boilerplate, full.boilerplate);
+}

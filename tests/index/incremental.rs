@@ -1,0 +1,164 @@
+use super::*;
+use neardup::index::Route;
+
+/// What a query or add reported about the new documents, checked against
+/// a scan of `indexed` then `new`: pairs, clusters and documents about
+/// the new ones, and the whole boilerplate list.
+fn same_as_scan(got: &Report, indexed: &[PathBuf], new: &[PathBuf], cfg: &Config) {
+    let (full, ids) = scan(indexed, new, cfg);
+    assert_eq!(about(got, &ids), about(&full, &ids));
+    assert_eq!(got.boilerplate, full.boilerplate);
+    assert_eq!(got.stats.documents, ids.len());
+}
+
+fn query_route(archive: &Path, paths: &[PathBuf], cfg: &Config) -> (Report, Route) {
+    let index = Index::open(archive).expect("open");
+    index::query_route(&index, paths, cfg, &Silent).expect("query")
+}
+
+fn add_route(archive: &Path, paths: &[PathBuf], cfg: &Config) -> (Report, Route) {
+    index::add_route(archive, paths, cfg, &Silent).expect("add")
+}
+
+#[test]
+fn fixture_is_answered_from_the_analysis() {
+    let dir = tempdir();
+    let cfg = cfg(2);
+    let archive = build(dir.path(), &[indexed()], &cfg);
+    let (r, route) = query_route(&archive, &[new_docs()], &cfg);
+    assert_eq!(route, Route::Analysis);
+    same_as_scan(&r, &[indexed()], &[new_docs()], &cfg);
+    assert!(!r.pairs.is_empty());
+    let (r, route) = add_route(&archive, &[new_docs()], &cfg);
+    assert_eq!(route, Route::Analysis);
+    same_as_scan(&r, &[indexed()], &[new_docs()], &cfg);
+    // The delta the add stored answers the next query.
+    let again = dir.path().join("again.jsonl");
+    std::fs::copy(new_docs(), &again).expect("copy");
+    let (r, route) = query_route(&archive, std::slice::from_ref(&again), &cfg);
+    assert_eq!(route, Route::Analysis);
+    same_as_scan(&r, &[indexed(), new_docs()], &[again], &cfg);
+}
+
+/// An index of no documents answers a query with a scan of the new ones:
+/// the engine from scratch is the pipeline.
+#[test]
+fn empty_index_answers_like_a_scan() {
+    let dir = tempdir();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").expect("write");
+    for (seed, cfg) in [(0, cfg(1)), (1, cfg(3))] {
+        let archive = build(dir.path(), std::slice::from_ref(&empty), &cfg);
+        let docs = dir.path().join(format!("docs{seed}.jsonl"));
+        write_jsonl(&docs, &random_corpus(100 + seed, 80));
+        for paths in [vec![indexed(), new_docs()], vec![docs]] {
+            let (r, route) = query_route(&archive, &paths, &cfg);
+            assert_eq!(route, Route::Analysis);
+            same_as_scan(&r, std::slice::from_ref(&empty), &paths, &cfg);
+        }
+    }
+}
+
+/// Random corpora whose documents share lines (which turn into
+/// boilerplate as documents are added, changing indexed bodies), copies
+/// (groups that grow) and passages: build, add, query, compact, query.
+#[test]
+fn random_corpora_through_adds_and_compaction() {
+    let mut analysed = 0;
+    let mut runs = 0;
+    for seed in 0..12u64 {
+        let dir = tempdir();
+        let docs = random_corpus(seed, 96);
+        let cfg = Config {
+            max_bucket: if seed % 4 == 3 { 3 } else { 200 },
+            large_bucket_window: 2,
+            threshold: if seed % 3 == 0 { 0.3 } else { 0.5 },
+            ..cfg(1 + seed as usize % 3)
+        };
+        let parts: Vec<PathBuf> = docs
+            .chunks(32)
+            .enumerate()
+            .map(|(i, c)| {
+                let p = dir.path().join(format!("part{i}.jsonl"));
+                write_jsonl(&p, c);
+                p
+            })
+            .collect();
+        let archive = build(dir.path(), &parts[..1], &cfg);
+        let (r, route) = add_route(&archive, &parts[1..2], &cfg);
+        same_as_scan(&r, &parts[..1], &parts[1..2], &cfg);
+        let (q, qroute) = query_route(&archive, &parts[2..], &cfg);
+        same_as_scan(&q, &parts[..2], &parts[2..], &cfg);
+        index::compact(&archive).expect("compact");
+        let (c, croute) = query_route(&archive, &parts[2..], &cfg);
+        assert_eq!(
+            c.pairs, q.pairs,
+            "seed {seed}: compaction keeps the answers"
+        );
+        assert_eq!(c.clusters, q.clusters, "seed {seed}");
+        assert_eq!(c.boilerplate, q.boilerplate, "seed {seed}");
+        for rt in [route, qroute, croute] {
+            analysed += usize::from(rt == Route::Analysis);
+            runs += 1;
+        }
+    }
+    eprintln!("{analysed} of {runs} answered from the analysis");
+    assert!(analysed * 3 > runs * 2, "{analysed} of {runs}");
+}
+
+/// SaudiNewsNet split by date: 1,500 articles indexed, the next 1,500
+/// added, the next 600 queried (with 1 and 4 threads), then compacted and
+/// queried again.
+#[test]
+#[ignore = "needs ../shared/data"]
+fn saudinewsnet_build_add_query() {
+    let dir = tempdir();
+    let rows = saudinewsnet_by_date();
+    let start = rows.len() / 3;
+    let parts: Vec<PathBuf> = [(0, 1500), (1500, 3000), (3000, 3600)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(a, b))| {
+            let p = dir.path().join(format!("part{i}.jsonl"));
+            let text = rows[start + a..start + b]
+                .iter()
+                .fold(String::new(), |mut s, r| {
+                    s.push_str(&r.1);
+                    s.push('\n');
+                    s
+                });
+            std::fs::write(&p, text).expect("write");
+            p
+        })
+        .collect();
+    let mut cfg = cfg(0);
+    cfg.input.id_field = "url".into();
+    cfg.input.text_field = "content".into();
+    cfg.input.source_field = "source".into();
+    let archive = build(dir.path(), &parts[..1], &cfg);
+    let (r, route) = add_route(&archive, &parts[1..2], &cfg);
+    assert_eq!(route, Route::Analysis);
+    same_as_scan(&r, &parts[..1], &parts[1..2], &cfg);
+    let mut reports = Vec::new();
+    for threads in [1, 4] {
+        let cfg = Config {
+            threads,
+            ..cfg.clone()
+        };
+        let (q, route) = query_route(&archive, &parts[2..], &cfg);
+        assert_eq!(route, Route::Analysis);
+        same_as_scan(&q, &parts[..2], &parts[2..], &cfg);
+        eprintln!("{} pairs: {:?}", q.pairs.len(), q.stats.pairs);
+        let mut q = q;
+        q.stats.seconds = 0.0;
+        reports.push(q.to_json());
+    }
+    assert_eq!(
+        reports[0], reports[1],
+        "byte-identical with 1 and 4 threads"
+    );
+    index::compact(&archive).expect("compact");
+    let (mut q, _) = query_route(&archive, &parts[2..], &cfg);
+    q.stats.seconds = 0.0;
+    assert_eq!(q.to_json(), reports[0]);
+}
