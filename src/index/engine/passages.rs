@@ -131,7 +131,8 @@ pub(super) fn copy_share(e: &Eng, host: u32, other: u32) -> Option<f64> {
         return None;
     }
     let t = &e.docs.get(host).body.tail_anchors;
-    let share = intersection(t, &e.docs.get(other).body.anchors) as f64 / t.len().max(1) as f64;
+    let anchors = e.docs.get(other).body.anchors(e.cfg);
+    let share = intersection(t, &anchors) as f64 / t.len().max(1) as f64;
     (share >= e.cfg.passage.tail_min_containment).then_some(share)
 }
 
