@@ -17,6 +17,7 @@ use super::progress::Bars;
 use super::{print_summary, write_file, Common};
 use crate::config::Config;
 use crate::index::{self, Index};
+use crate::progress::Progress;
 
 /// `neardup index …`
 #[derive(Subcommand, Debug)]
@@ -123,7 +124,10 @@ pub(super) fn run_query(args: QueryArgs, matches: Option<&ArgMatches>) -> Result
         common,
         report,
     } = args;
+    let bars = Bars::new(common.quiet, common.timings);
+    bars.start("opening", None);
     let opened = Index::open(&path)?;
+    bars.finish();
     let cfg = resolve(&common, matches, &opened);
     if common.paths.len() == 1 && common.paths[0].as_os_str() == "-" {
         anyhow::ensure!(
@@ -133,7 +137,6 @@ pub(super) fn run_query(args: QueryArgs, matches: Option<&ArgMatches>) -> Result
         let stdin = std::io::stdin();
         let mut input = stdin.lock();
         let mut output = BufWriter::new(std::io::stdout().lock());
-        let bars = Bars::new(common.quiet, common.timings);
         let done = index::stream(&opened, &mut input, &mut output, &cfg, &bars)?;
         output.flush()?;
         if !common.quiet {
@@ -148,7 +151,6 @@ pub(super) fn run_query(args: QueryArgs, matches: Option<&ArgMatches>) -> Result
         }
         return Ok(());
     }
-    let bars = Bars::new(common.quiet, common.timings);
     let (r, route) = index::query_route(&opened, &common.paths, &cfg, &bars)?;
     if let Some(path) = &report {
         write_file(path, r.to_json().as_bytes())?;

@@ -86,7 +86,7 @@ impl<'a> Archive<'a> {
         }
         let last = payloads
             .iter()
-            .rposition(|(_, p)| Part::decode(p).is_ok_and(|p| p.snapshot))
+            .rposition(|(_, p)| Part::is_snapshot(p))
             .ok_or_else(|| bad(index, "corrupt: no readable analysis snapshot"))?;
         let mut parts = Vec::new();
         let mut covered = Vec::new();
@@ -345,7 +345,7 @@ impl<'a> Archive<'a> {
             let k = Self::keys(p, which);
             for i in k.run(key40, KEY_MASK) {
                 let d = (k.sorted.get(i) & ITEM_MASK) as u32;
-                if self.version[d as usize] == pi as u16 {
+                if self.version.get(d as usize) == Some(&(pi as u16)) {
                     out.push(d);
                 }
             }
@@ -404,19 +404,17 @@ impl<'a> Archive<'a> {
     /// segments are merged into one (blocks in order).
     pub fn to_snapshot(&self) -> Delta {
         let n = self.n;
-        let valid = |which: Post| -> Vec<u64> {
-            let mut v: Vec<u64> = Vec::new();
-            for (pi, p) in self.parts.iter().enumerate() {
-                v.extend(
-                    Self::keys(p, which)
-                        .sorted
-                        .iter()
-                        .filter(|x| self.version[(x & ITEM_MASK) as usize] == pi as u16),
-                );
-            }
-            v.par_sort_unstable();
-            v
-        };
+        let valid =
+            |which: Post| -> Vec<u64> {
+                let mut v: Vec<u64> = Vec::new();
+                for (pi, p) in self.parts.iter().enumerate() {
+                    v.extend(Self::keys(p, which).sorted.iter().filter(|x| {
+                        self.version.get((x & ITEM_MASK) as usize) == Some(&(pi as u16))
+                    }));
+                }
+                v.par_sort_unstable();
+                v
+            };
         let mut bands: Vec<(u64, u8, u64)> = Vec::new();
         for p in &self.parts {
             for i in 0..p.bands.sorted.len() {

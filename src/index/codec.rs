@@ -82,7 +82,12 @@ pub fn compress_all(raw: &[Vec<u8>], dict: &[u8]) -> Result<Vec<Vec<u8>>, String
     let prepared = zstd::dict::EncoderDictionary::copy(dict, LEVEL);
     raw.par_iter()
         .map_init(
-            || zstd::bulk::Compressor::with_prepared_dictionary(&prepared),
+            || {
+                let mut c = zstd::bulk::Compressor::with_prepared_dictionary(&prepared)?;
+                // Each frame carries its own checksum: it is read alone.
+                c.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))?;
+                Ok::<_, std::io::Error>(c)
+            },
             |c, r| match c {
                 Ok(c) => c.compress(r).map_err(|e| format!("cannot compress: {e}")),
                 Err(e) => Err(format!("cannot compress: {e}")),

@@ -136,6 +136,8 @@ pub struct Segment {
     pub offset: u64,
     /// Its payload's byte range in the file.
     pub payload: std::ops::Range<usize>,
+    /// The checksum its payload must have.
+    pub crc: u32,
 }
 
 /// The committed structure of an index file, checked.
@@ -161,8 +163,30 @@ fn bad(path: &Path, message: impl Into<String>) -> Error {
 }
 
 /// Checks the header and every committed segment of `bytes`, the whole
-/// content of the file at `path`.
+/// content of the file at `path`, payload checksums included.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Layout> {
+    let layout = parse_with(path, bytes.len() as u64, &mut |at, buf| {
+        buf.copy_from_slice(&bytes[at as usize..at as usize + buf.len()]);
+        Ok(())
+    })?;
+    for (i, s) in layout.segments.iter().enumerate() {
+        check_payload(path, i, s, &bytes[s.payload.clone()])?;
+    }
+    Ok(layout)
+}
+
+/// Checks the header and the frames of every committed segment of the
+/// file at `path` (`len` bytes long, read with `read(at, buf)`); payload
+/// checksums are left to whoever reads a payload ([`check_payload`]).
+pub fn parse_with(
+    path: &Path,
+    len: u64,
+    read: &mut dyn FnMut(u64, &mut [u8]) -> std::io::Result<()>,
+) -> Result<Layout> {
+    let io = |e| Error::io(path, e);
+    let mut head = vec![0u8; len.min(HEADER_LEN) as usize];
+    read(0, &mut head).map_err(io)?;
+    let bytes = &head[..];
     if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
         let what = if MAGIC.starts_with(bytes) {
             "truncated: too short to be a neardup index".to_string()
@@ -171,13 +195,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Layout> {
         };
         return Err(bad(path, what));
     }
-    if (bytes.len() as u64) < HEADER_LEN {
+    if len < HEADER_LEN {
         return Err(bad(
             path,
-            format!(
-                "truncated: {} bytes, shorter than the {HEADER_LEN}-byte header",
-                bytes.len()
-            ),
+            format!("truncated: {len} bytes, shorter than the {HEADER_LEN}-byte header"),
         ));
     }
     let version = u32_at(bytes, 8);
@@ -205,7 +226,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Layout> {
         [None, Some(b)] => (1, b),
         [None, None] => return Err(bad(path, "corrupt header: both commit records are damaged")),
     };
-    let len = bytes.len() as u64;
     if commit.end > len {
         return Err(bad(
             path,
@@ -215,7 +235,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Layout> {
             ),
         ));
     }
-    let segments = segments(path, &bytes[..commit.end as usize], commit.segments)?;
+    let segments = segments(path, commit.end, commit.segments, read)?;
     if version < 2 && segments.iter().any(|s| s.kind == Kind::Analysis) {
         return Err(bad(path, "corrupt: an analysis segment in a format 1 file"));
     }
@@ -228,29 +248,46 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Layout> {
     })
 }
 
-fn segments(path: &Path, bytes: &[u8], count: u32) -> Result<Vec<Segment>> {
+/// Checks the payload of segment `i` (0-based) against its checksum.
+pub fn check_payload(path: &Path, i: usize, s: &Segment, payload: &[u8]) -> Result<()> {
+    if crc32fast::hash(payload) != s.crc {
+        return Err(bad(
+            path,
+            format!(
+                "segment {} at byte {} is corrupt: checksum mismatch",
+                i + 1,
+                s.offset
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn segments(
+    path: &Path,
+    end: u64,
+    count: u32,
+    read: &mut dyn FnMut(u64, &mut [u8]) -> std::io::Result<()>,
+) -> Result<Vec<Segment>> {
     let mut out = Vec::with_capacity(count.min(1 << 16) as usize);
-    let mut at = HEADER_LEN as usize;
-    while at < bytes.len() {
+    let mut at = HEADER_LEN;
+    while at < end {
         let i = out.len() + 1;
         let corrupt =
             |what: &str| bad(path, format!("segment {i} at byte {at} is corrupt: {what}"));
-        if bytes.len() - at < FRAME_LEN {
+        if end - at < FRAME_LEN as u64 {
             return Err(corrupt("its header is cut short"));
         }
-        let f = &bytes[at..at + FRAME_LEN];
-        if f[0..4] != FRAME_MAGIC || crc32fast::hash(&f[0..20]) != u32_at(f, 20) {
+        let mut f = [0u8; FRAME_LEN];
+        read(at, &mut f).map_err(|e| Error::io(path, e))?;
+        if f[0..4] != FRAME_MAGIC || crc32fast::hash(&f[0..20]) != u32_at(&f, 20) {
             return Err(corrupt("bad segment header"));
         }
-        let kind = u32_at(f, 4);
-        let plen = u64_at(f, 8);
-        let start = at + FRAME_LEN;
-        if plen > (bytes.len() - start) as u64 {
+        let kind = u32_at(&f, 4);
+        let plen = u64_at(&f, 8);
+        let start = at + FRAME_LEN as u64;
+        if plen > end - start {
             return Err(corrupt("its payload runs past the committed end"));
-        }
-        let end = start + plen as usize;
-        if crc32fast::hash(&bytes[start..end]) != u32_at(f, 16) {
-            return Err(corrupt("checksum mismatch"));
         }
         let kind = Kind::from_code(kind).ok_or_else(|| {
             corrupt(&format!(
@@ -259,10 +296,11 @@ fn segments(path: &Path, bytes: &[u8], count: u32) -> Result<Vec<Segment>> {
         })?;
         out.push(Segment {
             kind,
-            offset: at as u64,
-            payload: start..end,
+            offset: at,
+            payload: start as usize..(start + plen) as usize,
+            crc: u32_at(&f, 16),
         });
-        at = end;
+        at = start + plen;
     }
     if out.len() != count as usize {
         return Err(bad(

@@ -49,7 +49,9 @@ mod columns;
 mod engine;
 mod fast;
 mod fast_passages;
+mod fileio;
 pub mod format;
+mod frames;
 mod input;
 mod lock;
 pub mod params;
@@ -185,7 +187,10 @@ pub fn query_route(
     let start = pipeline::timer();
     check(index, cfg)?;
     pipeline::in_pool(cfg, || {
-        let ar = match analysis_for(index, cfg)? {
+        progress.start("analysis", None);
+        let found = analysis_for(index, cfg)?;
+        progress.finish();
+        let ar = match found {
             Ok(ar) => ar,
             Err(why) => {
                 let indexed = index.documents()?;

@@ -1,29 +1,28 @@
 //! Reading and writing the segments of an index: the parameters, batches
-//! of documents stored as zstd-compressed blocks, and analysis segments
-//! (read in place, see `analysis.rs`).
+//! of documents, and analysis segments.
+//!
+//! Opening reads the file's header and segment frames, then the payloads
+//! of the parameters and analysis segments (in parallel, checksums
+//! verified); documents are read when asked for: in format 2, one frame
+//! per document (see `frames.rs`), so a query reads only the indexed
+//! documents it needs; in format 1, whole blocks.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::codec;
-use super::format::{self, Kind, Layout};
+use super::format::{self, Kind, Layout, Segment};
+use super::frames::{self, StoredDoc};
 use super::params::Params;
+use super::{codec, fileio};
 use crate::config::InputConfig;
 use crate::corpus::Document;
 use crate::error::{Error, Result};
 
 /// Documents per compressed block in format 1 files.
 const BLOCK_DOCS: usize = 512;
-
-/// A document as stored.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct StoredDoc {
-    id: String,
-    source: Option<String>,
-    text: String,
-}
 
 /// The payload of a documents segment in a format 1 file, its blocks
 /// borrowed (a block is serialized as a length and its bytes).
@@ -42,46 +41,20 @@ struct DocsPayload<'a> {
     blocks: Vec<&'a [u8]>,
 }
 
-/// The payload of a documents segment in a format 2 file: one zstd frame
-/// per document, so that a query decompresses only the indexed documents
-/// it reads, compressed with a dictionary trained on the segment's
-/// documents (about as small as large blocks).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct FramesPayload<'a> {
-    /// When the batch was added, in seconds since the Unix epoch.
-    added: u64,
-    /// The JSONL id, text and source field names it was read with.
-    fields: [String; 3],
-    /// Number of documents.
-    documents: u64,
-    /// Bytes of text.
-    bytes: u64,
-    /// zstd dictionaries (an empty one: none).
-    #[serde(borrow)]
-    dicts: Vec<&'a [u8]>,
-    /// Each document: its dictionary (index into `dicts`) and its frame,
-    /// `zstd(encode(StoredDoc))`.
-    #[serde(borrow)]
-    docs: Vec<(u32, &'a [u8])>,
-}
-
-type Span = std::ops::Range<usize>;
-
-/// Where a documents segment's documents are in the file.
+/// Where a documents segment's documents are.
 #[derive(Clone, Debug)]
 enum Stored {
-    /// Format 1: blocks of documents.
-    Blocks(Vec<Span>),
-    /// Format 2: dictionaries, and one frame per document.
-    Frames {
-        dicts: Vec<Span>,
-        docs: Vec<(u32, Span)>,
-    },
+    /// Format 1: blocks in the segment's payload (read at opening).
+    Blocks(Vec<std::ops::Range<usize>>),
+    /// Format 2: frames from file offset `at` on.
+    Frames { header: frames::Header, at: u64 },
 }
 
 /// What opening keeps of a documents segment.
 #[derive(Clone, Debug)]
 struct DocsMeta {
+    /// Its segment.
+    segment: usize,
     added: u64,
     fields: [String; 3],
     documents: u64,
@@ -105,14 +78,16 @@ pub struct SegmentInfo {
 }
 
 /// An index file, opened and checked: header, commit, every segment's
-/// checksum, and the parameters. It keeps the file's bytes: documents are
-/// decompressed and analysis segments read in place when asked for.
+/// frame, the parameters and analysis segments (read, checksums
+/// verified). Documents are read when asked for.
 #[derive(Debug)]
 pub struct Index {
     path: PathBuf,
-    bytes: Vec<u8>,
+    file: File,
     layout: Layout,
     params: Params,
+    /// The payloads read at opening, by segment.
+    payloads: Vec<Option<Vec<u8>>>,
     docs: Vec<DocsMeta>,
     file_len: u64,
 }
@@ -127,55 +102,50 @@ fn bad(path: &Path, message: String) -> Error {
 impl Index {
     /// Opens and checks the index at `path`.
     pub fn open(path: &Path) -> Result<Index> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let layout = format::parse(path, &bytes)?;
-        let seg = |i: usize| &bytes[layout.segments[i].payload.clone()];
-        let params: Params =
-            codec::decode(seg(0)).map_err(|e| bad(path, format!("parameters segment: {e}")))?;
-        let base = bytes.as_ptr() as usize;
-        let span = |b: &[u8]| {
-            let at = b.as_ptr() as usize - base;
-            at..at + b.len()
-        };
-        let docs = (1..layout.segments.len())
-            .filter(|&i| layout.segments[i].kind == Kind::Docs)
-            .map(|i| {
-                let what = |e: String| bad(path, format!("segment {}: {e}", i + 1));
-                if layout.version < 2 {
-                    let p = codec::decode::<DocsPayload>(seg(i)).map_err(what)?;
-                    return Ok(DocsMeta {
-                        added: p.added,
-                        fields: p.fields,
-                        documents: p.documents,
-                        bytes: p.bytes,
-                        stored: Stored::Blocks(p.blocks.iter().map(|b| span(b)).collect()),
-                    });
+        let io = |e| Error::io(path, e);
+        let file = File::open(path).map_err(io)?;
+        let file_len = file.metadata().map_err(io)?.len();
+        let layout = format::parse_with(path, file_len, &mut |at, buf| {
+            fileio::read_at(&file, at, buf)
+        })?;
+        let v1 = layout.version < 2;
+        let payloads: Vec<Option<Vec<u8>>> = layout
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if s.kind == Kind::Docs && !v1 {
+                    return Ok(None);
                 }
-                let p = codec::decode::<FramesPayload>(seg(i)).map_err(what)?;
-                if p.docs.len() as u64 != p.documents
-                    || p.docs.iter().any(|d| d.0 as usize >= p.dicts.len())
-                {
-                    return Err(what("documents and their frames disagree".into()));
+                let bytes = fileio::read_range(&file, s.payload.start as u64, s.payload.len())
+                    .map_err(io)?;
+                if fileio::crc32(&bytes) != s.crc {
+                    format::check_payload(path, i, s, &bytes)?;
                 }
-                Ok(DocsMeta {
-                    added: p.added,
-                    fields: p.fields,
-                    documents: p.documents,
-                    bytes: p.bytes,
-                    stored: Stored::Frames {
-                        dicts: p.dicts.iter().map(|b| span(b)).collect(),
-                        docs: p.docs.iter().map(|&(d, b)| (d, span(b))).collect(),
-                    },
-                })
+                Ok(Some(bytes))
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<_>>()?;
+        let params: Params = codec::decode(payloads[0].as_deref().unwrap_or_default())
+            .map_err(|e| bad(path, format!("parameters segment: {e}")))?;
+        let mut docs = Vec::new();
+        for (i, s) in layout.segments.iter().enumerate() {
+            if s.kind != Kind::Docs {
+                continue;
+            }
+            let what = |e: String| bad(path, format!("segment {}: {e}", i + 1));
+            docs.push(match &payloads[i] {
+                Some(payload) => v1_meta(i, payload).map_err(what)?,
+                None => frames_meta(&file, i, s).map_err(what)?,
+            });
+        }
         Ok(Index {
             path: path.to_path_buf(),
-            file_len: bytes.len() as u64,
-            bytes,
+            file,
             layout,
             params,
+            payloads,
             docs,
+            file_len,
         })
     }
 
@@ -189,10 +159,10 @@ impl Index {
     pub(crate) fn analysis_payloads(&self) -> Vec<(usize, &[u8])> {
         let mut docs = 0;
         let mut out = Vec::new();
-        for s in &self.layout.segments {
+        for (s, p) in self.layout.segments.iter().zip(&self.payloads) {
             match s.kind {
                 Kind::Docs => docs += 1,
-                Kind::Analysis => out.push((docs, &self.bytes[s.payload.clone()])),
+                Kind::Analysis => out.push((docs, p.as_deref().unwrap_or_default())),
                 Kind::Params => {}
             }
         }
@@ -204,54 +174,58 @@ impl Index {
         self.docs.iter().map(|d| d.documents).collect()
     }
 
+    fn bad(&self, message: String) -> Error {
+        bad(&self.path, message)
+    }
+
     /// The documents of block `block` of format 1 documents segment `seg`.
     fn block(&self, seg: usize, block: usize) -> Result<Vec<Document>> {
-        let range = match self.docs.get(seg).map(|d| &d.stored) {
-            Some(Stored::Blocks(b)) => b.get(block),
-            _ => None,
+        let d = &self.docs[seg];
+        let range = match &d.stored {
+            Stored::Blocks(b) => b.get(block),
+            Stored::Frames { .. } => None,
         }
-        .ok_or_else(|| {
-            bad(
-                &self.path,
-                format!("no block {block} in documents segment {seg}"),
-            )
-        })?;
-        let stored = codec::unpack::<Vec<StoredDoc>>(&self.bytes[range.clone()])
-            .map_err(|e| bad(&self.path, format!("documents segment {}: {e}", seg + 1)))?;
-        Ok(stored.into_iter().map(document).collect())
+        .ok_or_else(|| self.bad(format!("no block {block} in documents segment {seg}")))?;
+        let payload = self.payloads[d.segment].as_deref().unwrap_or_default();
+        let stored = codec::unpack::<Vec<StoredDoc>>(&payload[range.clone()])
+            .map_err(|e| self.bad(format!("segment {}: {e}", d.segment + 1)))?;
+        Ok(stored.into_iter().map(StoredDoc::document).collect())
     }
 
     /// Documents `wanted` (documents segment, position in it) of a format
-    /// 2 index, in order, each decompressed once, in parallel.
+    /// 2 index, in order, each read and decompressed once, in parallel.
     pub(crate) fn fetch(&self, wanted: &[(usize, usize)]) -> Result<Vec<Document>> {
-        let missing = || bad(&self.path, "corrupt: a document is missing".into());
-        let mut by_dict: Vec<((usize, u32), usize, Span)> = Vec::with_capacity(wanted.len());
+        let missing = || self.bad("corrupt: a document is missing".into());
+        let mut todo: Vec<((usize, u32), usize, u64, u64)> = Vec::with_capacity(wanted.len());
         for (i, &(seg, pos)) in wanted.iter().enumerate() {
-            let Some(Stored::Frames { docs, .. }) = self.docs.get(seg).map(|d| &d.stored) else {
+            let Some(Stored::Frames { header, at }) = self.docs.get(seg).map(|d| &d.stored) else {
                 return Err(missing());
             };
-            let (dict, span) = docs.get(pos).ok_or_else(missing)?;
-            by_dict.push(((seg, *dict), i, span.clone()));
+            let dict = header.docs.get(pos).ok_or_else(missing)?.0;
+            let r = header.frame(pos);
+            todo.push(((seg, dict), i, at + r.start, r.end - r.start));
         }
-        by_dict.sort_by_key(|x| (x.0, x.1));
+        todo.sort_by_key(|x| (x.0, x.1));
         let mut out: Vec<(usize, Document)> = Vec::with_capacity(wanted.len());
-        for run in by_dict.chunk_by(|x, y| x.0 == y.0) {
+        for run in todo.chunk_by(|x, y| x.0 == y.0) {
             let (seg, dict) = run[0].0;
-            let Stored::Frames { dicts, .. } = &self.docs[seg].stored else {
+            let Stored::Frames { header, .. } = &self.docs[seg].stored else {
                 return Err(missing());
             };
-            let unpacker = codec::Unpacker::new(&self.bytes[dicts[dict as usize].clone()]);
+            let unpacker = codec::Unpacker::new(&header.dicts[dict as usize]);
+            let segment = self.docs[seg].segment + 1;
             let got: Vec<(usize, Document)> = run
                 .par_iter()
                 .map_init(
                     || unpacker.context(),
-                    |ctx, (_, i, span)| {
-                        let ctx = ctx.as_mut().map_err(|e| bad(&self.path, e.clone()))?;
-                        codec::unpack_with::<StoredDoc>(ctx, &self.bytes[span.clone()])
-                            .map(|d| (*i, document(d)))
-                            .map_err(|e| {
-                                bad(&self.path, format!("documents segment {}: {e}", seg + 1))
-                            })
+                    |ctx, &(_, i, at, len)| {
+                        let ctx = ctx.as_mut().map_err(|e| self.bad(e.clone()))?;
+                        let mut frame = vec![0u8; len as usize];
+                        fileio::read_at(&self.file, at, &mut frame)
+                            .map_err(|e| Error::io(&self.path, e))?;
+                        codec::unpack_with::<StoredDoc>(ctx, &frame)
+                            .map(|d| (i, d.document()))
+                            .map_err(|e| self.bad(format!("segment {segment}: {e}")))
                     },
                 )
                 .collect::<Result<_>>()?;
@@ -259,6 +233,21 @@ impl Index {
         }
         out.sort_by_key(|x| x.0);
         Ok(out.into_iter().map(|x| x.1).collect())
+    }
+
+    /// The whole payload of documents segment `seg`, checksum verified.
+    fn docs_payload(&self, seg: usize) -> Result<Vec<u8>> {
+        let i = self.docs[seg].segment;
+        if let Some(p) = &self.payloads[i] {
+            return Ok(p.clone());
+        }
+        let s = &self.layout.segments[i];
+        let bytes = fileio::read_range(&self.file, s.payload.start as u64, s.payload.len())
+            .map_err(|e| Error::io(&self.path, e))?;
+        if fileio::crc32(&bytes) != s.crc {
+            format::check_payload(&self.path, i, s, &bytes)?;
+        }
+        Ok(bytes)
     }
 
     /// Where the index is.
@@ -308,21 +297,21 @@ impl Index {
 
     /// Its documents segments.
     pub fn segments(&self) -> Vec<SegmentInfo> {
-        let segs = self.layout.segments.iter().filter(|s| s.kind == Kind::Docs);
         self.docs
             .iter()
-            .zip(segs)
-            .map(|(d, s)| SegmentInfo {
+            .map(|d| SegmentInfo {
                 added: d.added,
                 fields: d.fields.clone(),
                 documents: d.documents,
                 text_bytes: d.bytes,
-                stored_bytes: (format::FRAME_LEN + s.payload.len()) as u64,
+                stored_bytes: (format::FRAME_LEN + self.layout.segments[d.segment].payload.len())
+                    as u64,
             })
             .collect()
     }
 
-    /// Every indexed document, in the order they were added.
+    /// Every indexed document, in the order they were added (every
+    /// documents segment read whole, checksums verified).
     pub fn documents(&self) -> Result<Vec<Document>> {
         let mut out: Vec<Document> = Vec::with_capacity(self.len());
         for (s, d) in self.docs.iter().enumerate() {
@@ -334,24 +323,64 @@ impl Index {
                         .collect::<Result<_>>()?;
                     out.extend(decoded.into_iter().flatten());
                 }
-                Stored::Frames { docs, .. } => {
-                    let wanted: Vec<(usize, usize)> = (0..docs.len()).map(|p| (s, p)).collect();
+                Stored::Frames { .. } => {
+                    self.docs_payload(s)?;
+                    let wanted: Vec<(usize, usize)> =
+                        (0..d.documents as usize).map(|p| (s, p)).collect();
                     out.extend(self.fetch(&wanted)?);
                 }
             }
         }
         if out.len() != self.len() {
-            return Err(bad(
-                &self.path,
-                format!(
-                    "corrupt: {} documents stored, {} counted",
-                    out.len(),
-                    self.len()
-                ),
-            ));
+            return Err(self.bad(format!(
+                "corrupt: {} documents stored, {} counted",
+                out.len(),
+                self.len()
+            )));
         }
         Ok(out)
     }
+}
+
+/// A format 1 documents segment, its payload read.
+fn v1_meta(segment: usize, payload: &[u8]) -> std::result::Result<DocsMeta, String> {
+    let p = codec::decode::<DocsPayload>(payload)?;
+    let base = payload.as_ptr() as usize;
+    Ok(DocsMeta {
+        segment,
+        added: p.added,
+        fields: p.fields,
+        documents: p.documents,
+        bytes: p.bytes,
+        stored: Stored::Blocks(
+            p.blocks
+                .iter()
+                .map(|b| {
+                    let at = b.as_ptr() as usize - base;
+                    at..at + b.len()
+                })
+                .collect(),
+        ),
+    })
+}
+
+/// A format 2 documents segment: its header read.
+fn frames_meta(file: &File, segment: usize, s: &Segment) -> std::result::Result<DocsMeta, String> {
+    let start = s.payload.start as u64;
+    let (header, at) = frames::read_header(s.payload.len() as u64, &mut |at, buf| {
+        fileio::read_at(file, start + at, buf).map_err(|e| e.to_string())
+    })?;
+    Ok(DocsMeta {
+        segment,
+        added: header.added,
+        fields: header.fields.clone(),
+        documents: header.documents,
+        bytes: header.bytes,
+        stored: Stored::Frames {
+            header,
+            at: start + at,
+        },
+    })
 }
 
 /// The framed parameters segment.
@@ -360,28 +389,12 @@ pub(crate) fn params_segment(path: &Path, params: &Params) -> Result<Vec<u8>> {
     Ok(format::frame(Kind::Params, &payload))
 }
 
-fn document(d: StoredDoc) -> Document {
-    Document {
-        id: d.id,
-        source: d.source,
-        text: d.text,
-    }
-}
-
 fn fields(input: &InputConfig) -> [String; 3] {
     [
         input.id_field.clone(),
         input.text_field.clone(),
         input.source_field.clone(),
     ]
-}
-
-fn stored(d: &Document) -> StoredDoc {
-    StoredDoc {
-        id: d.id.clone(),
-        source: d.source.clone(),
-        text: d.text.clone(),
-    }
 }
 
 /// The framed segment of `docs`, read with the field names of `input`, for
@@ -397,8 +410,8 @@ pub(crate) fn docs_segment(
     let payload = if version < 2 {
         let blocks = docs
             .par_chunks(BLOCK_DOCS)
-            .map(|chunk| codec::pack(&chunk.iter().map(stored).collect::<Vec<_>>()))
-            .collect::<Result<Vec<_>, String>>()
+            .map(|chunk| codec::pack(&chunk.iter().map(StoredDoc::of).collect::<Vec<_>>()))
+            .collect::<std::result::Result<Vec<_>, String>>()
             .map_err(|e| bad(path, e))?;
         codec::encode(&DocsPayload {
             added,
@@ -408,21 +421,13 @@ pub(crate) fn docs_segment(
             blocks: blocks.iter().map(Vec::as_slice).collect(),
         })
     } else {
-        let raw = docs
-            .par_iter()
-            .map(|d| codec::encode(&stored(d)))
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(|e| bad(path, e))?;
-        let dict = codec::train(&raw);
-        let frames = codec::compress_all(&raw, &dict).map_err(|e| bad(path, e))?;
-        codec::encode(&FramesPayload {
+        let header = frames::Header {
             added,
             fields: fields(input),
-            documents: docs.len() as u64,
             bytes,
-            dicts: vec![&dict],
-            docs: frames.iter().map(|f| (0, f.as_slice())).collect(),
-        })
+            ..frames::Header::default()
+        };
+        frames::encode(header, docs)
     }
     .map_err(|e| bad(path, e))?;
     Ok(format::frame(Kind::Docs, &payload))
@@ -461,27 +466,31 @@ pub(crate) fn merged_segment(index: &Index) -> Result<Vec<u8>> {
         [input.id_field, input.text_field, input.source_field] = fields;
         return docs_segment(&index.path, &index.documents()?, &input, added, 2);
     }
-    let mut dicts: Vec<&[u8]> = Vec::new();
-    let mut docs: Vec<(u32, &[u8])> = Vec::new();
-    for d in &index.docs {
-        if let Stored::Frames {
-            dicts: ds,
-            docs: fs,
-        } = &d.stored
-        {
-            let base = dicts.len() as u32;
-            dicts.extend(ds.iter().map(|r| &index.bytes[r.clone()]));
-            docs.extend(fs.iter().map(|(k, r)| (base + k, &index.bytes[r.clone()])));
-        }
-    }
-    let payload = FramesPayload {
+    let payloads: Vec<Vec<u8>> = (0..index.docs.len())
+        .map(|s| index.docs_payload(s))
+        .collect::<Result<_>>()?;
+    let mut header = frames::Header {
         added,
         fields,
-        documents: index.docs.iter().map(|d| d.documents).sum(),
         bytes: index.docs.iter().map(|d| d.bytes).sum(),
-        dicts,
-        docs,
+        ..frames::Header::default()
     };
-    let payload = codec::encode(&payload).map_err(|e| bad(&index.path, e))?;
+    let mut all: Vec<(u32, &[u8])> = Vec::with_capacity(index.len());
+    for (d, payload) in index.docs.iter().zip(&payloads) {
+        let Stored::Frames { header: h, at } = &d.stored else {
+            continue;
+        };
+        let base = header.dicts.len() as u32;
+        header.dicts.extend(h.dicts.iter().cloned());
+        let first = (at - index.layout.segments[d.segment].payload.start as u64) as usize;
+        for (i, &(dict, _)) in h.docs.iter().enumerate() {
+            let r = h.frame(i);
+            all.push((
+                base + dict,
+                &payload[first + r.start as usize..first + r.end as usize],
+            ));
+        }
+    }
+    let payload = frames::assemble(header, &all).map_err(|e| bad(&index.path, e))?;
     Ok(format::frame(Kind::Docs, &payload))
 }

@@ -223,8 +223,8 @@ fn look(
     for &(a, now) in &checked {
         match a {
             Again::Bodies(x, y) => {
-                let flag = now.then(|| classifies(e, x, y));
-                if flag != e.ar.cands.get(&(x, y)).copied() {
+                let flag = now.then(|| e.all_suspects && classifies(e, x, y));
+                if e.all_suspects && flag != e.ar.cands.get(&(x, y)).copied() {
                     out.cands_changed.push(((x, y), flag));
                 }
                 if now && !known(e, lv, x, y) {

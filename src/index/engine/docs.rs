@@ -45,8 +45,6 @@ pub(crate) struct Body {
     pub shingles: Vec<u64>,
     /// Fingerprint of the shingle set (0 when empty).
     pub set: u64,
-    /// Body anchors (64-bit set) and their `key40` classes.
-    pub anchors: Vec<u64>,
     /// `key40` classes of the body anchors.
     pub akeys: Vec<u64>,
     /// Tail anchors (64-bit set).
@@ -83,8 +81,7 @@ impl Body {
         };
         if cfg.passages {
             let aw = cfg.passage.anchor_words;
-            b.anchors = set(grams(&tokens, aw));
-            b.akeys = keys40(&b.anchors);
+            b.akeys = keys40(&grams(&tokens, aw));
             if let Some(t) = &tail {
                 let start = seg.lines[t.line].tok_start as usize;
                 b.tail_anchors = set(grams(&seg.tokens[start..], aw));
@@ -100,6 +97,11 @@ impl Body {
         b.tail = tail;
         b.tokens = tokens;
         b
+    }
+
+    /// The body's anchors (a 64-bit set; only tail copies need them).
+    pub fn anchors(&self, cfg: &Config) -> Vec<u64> {
+        set(grams(&self.tokens, cfg.passage.anchor_words))
     }
 
     /// Words of the body.

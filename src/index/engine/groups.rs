@@ -30,6 +30,8 @@ pub(crate) struct Level {
     touched: Vec<u64>,
     /// Set pairs verified now.
     pub vnew: AHashMap<(u64, u64), Verified>,
+    /// The sets verified against each set now, from `vnew`.
+    vnew_partners: AHashMap<u64, Vec<u64>>,
     /// Set pairs of sets that no document has any more.
     pub vgone: Vec<(u64, u64)>,
     /// Sets no indexed document had.
@@ -93,15 +95,7 @@ impl Level {
                 .copied()
                 .filter(|&t| !self.members(e, t).is_empty())
                 .collect();
-        out.extend(self.vnew.keys().filter_map(|&(a, b)| {
-            if a == s {
-                Some(b)
-            } else if b == s {
-                Some(a)
-            } else {
-                None
-            }
-        }));
+        out.extend(self.vnew_partners.get(&s).into_iter().flatten());
         out.sort_unstable();
         out.dedup();
         out
@@ -350,6 +344,10 @@ fn verify_pairs(
             verify::classify(s, e.cfg).map(|r| ((a, b), (r, s.jaccard, s.containment)))
         })
         .collect();
+    for &((a, b), _) in &found {
+        lv.vnew_partners.entry(a).or_default().push(b);
+        lv.vnew_partners.entry(b).or_default().push(a);
+    }
     lv.vnew.extend(found);
     Ok(())
 }

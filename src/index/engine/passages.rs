@@ -85,9 +85,10 @@ pub(crate) fn run(e: &mut Eng, lv: &Level) -> Result<Found, crate::Error> {
             .collect();
         out.edges = align_all(e, &anchors, &align);
         tails(e, &tail_pairs, &mut out);
+        // Whether bodies classify matters to the stored candidates only.
         out.cands = cands
             .par_iter()
-            .map(|&(x, y)| (x, y, classifies(e, x, y)))
+            .map(|&(x, y)| (x, y, e.all_suspects && classifies(e, x, y)))
             .collect();
     }
     again::run(e, lv, &anchors, &words, &mut out)?;
@@ -130,7 +131,8 @@ pub(super) fn copy_share(e: &Eng, host: u32, other: u32) -> Option<f64> {
         return None;
     }
     let t = &e.docs.get(host).body.tail_anchors;
-    let share = intersection(t, &e.docs.get(other).body.anchors) as f64 / t.len().max(1) as f64;
+    let anchors = e.docs.get(other).body.anchors(e.cfg);
+    let share = intersection(t, &anchors) as f64 / t.len().max(1) as f64;
     (share >= e.cfg.passage.tail_min_containment).then_some(share)
 }
 
@@ -159,11 +161,17 @@ pub(super) fn align_all(e: &Eng, anchors: &Counted, pairs: &[(u32, u32)]) -> Vec
         .flat_map_iter(|group| {
             let a = group[0].0;
             let da = e.docs.get(a);
+            // Only anchors shared with a partner can be seeds.
+            let partners: AHashSet<u64> = group
+                .iter()
+                .flat_map(|&(_, b)| e.docs.get(b).body.akeys.iter().copied())
+                .collect();
             let common: AHashSet<u64> = da
                 .body
                 .akeys
                 .iter()
                 .copied()
+                .filter(|k| partners.contains(k))
                 .filter(|&k| keys::is_common(e, anchors, Which::Anchors, k))
                 .collect();
             let prepared = Prepared::new(&da.body.tokens, pc.anchor_words);
