@@ -46,3 +46,4 @@ for _ in $(seq "$RUNS"); do
 done
 jq -c '{url: .url, content: .content, source: .source}' "$OUT/snn_q.jsonl" > "$OUT/stream.jsonl"
 t "streaming 1,000" "$BIN" query "$ix" - "${snn[@]}" < "$OUT/stream.jsonl"
+python3 bench/stream_latency.py "$BIN" "$ix" "$OUT/stream.jsonl" -- "${snn[@]}"

@@ -21,7 +21,7 @@
 //! | records | per (re)described document: body words, shingle count, shingle-set fingerprint, has a tail |
 //! | line sets, line table | the added documents' distinct lines, by document and by hash |
 //! | bands | LSH band keys of every new shingle set |
-//! | postings | body anchors, tail anchors and sampled rare words (`key40 \| document`) |
+//! | postings | body anchors, tail anchors and rare words (`key40 \| document`) |
 //! | common keys | anchor and rare-word keys held by more documents than count as evidence (or those that flipped) |
 //! | pairs | verified LSH pairs of shingle sets, passage-level joins, passage candidates, tail copies (added, and removed) |
 

@@ -162,3 +162,61 @@ fn saudinewsnet_build_add_query() {
     q.stats.seconds = 0.0;
     assert_eq!(q.to_json(), reports[0]);
 }
+
+/// New documents that reuse indexed ones with their words shuffled (found
+/// only through rare shared words, not word n-grams) are related exactly
+/// as a scan relates them.
+#[test]
+fn shuffled_reuse_is_found_through_rare_words() {
+    let dir = tempdir();
+    let cfg = cfg(2);
+    let indexed_docs = random_corpus(40, 160);
+    let mut state = 7u64;
+    let mut next = |m: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) % m as u64) as usize
+    };
+    let mut new: Vec<Document> = Vec::new();
+    for (k, d) in indexed_docs
+        .iter()
+        .filter(|d| d.text.len() > 1200)
+        .take(24)
+        .enumerate()
+    {
+        // Fisher-Yates over the words of the source's body.
+        // A window of 30 to 76 words (near the rare-word threshold for
+        // the shorter ones), shuffled.
+        let all: Vec<&str> = d.text.split_whitespace().collect();
+        let len = (30 + 2 * k).min(all.len());
+        let start = next(all.len() - len + 1);
+        let mut words = all[start..start + len].to_vec();
+        for i in (1..words.len()).rev() {
+            words.swap(i, next(i + 1));
+        }
+        let lead = "تقرير خاص عن الأحداث الجارية في المنطقة كتبه مراسلنا";
+        new.push(Document {
+            id: format!("shuffled-{k}"),
+            source: Some("elsewhere".into()),
+            text: format!("{lead}\n{}", words.join(" ")),
+        });
+    }
+    assert!(new.len() >= 4, "enough long documents to shuffle");
+    let a = dir.path().join("indexed.jsonl");
+    let b = dir.path().join("new.jsonl");
+    write_jsonl(&a, &indexed_docs);
+    write_jsonl(&b, &new);
+    let (full, ids) = scan(std::slice::from_ref(&a), std::slice::from_ref(&b), &cfg);
+    let shuffled_pairs = full
+        .pairs
+        .iter()
+        .filter(|p| p.a.starts_with("shuffled-") != p.b.starts_with("shuffled-"))
+        .count();
+    assert!(shuffled_pairs > 0, "the scan relates shuffled copies");
+    drop((full, ids));
+    let archive = build(dir.path(), std::slice::from_ref(&a), &cfg);
+    let (r, route) = query_route(&archive, std::slice::from_ref(&b), &cfg);
+    assert_eq!(route, Route::Analysis);
+    same_as_scan(&r, std::slice::from_ref(&a), std::slice::from_ref(&b), &cfg);
+}

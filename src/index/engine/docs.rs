@@ -16,10 +16,6 @@ use crate::segment::{segment, Markers, Segmented};
 use crate::shingle::shingles;
 use crate::tails::{self, MarkerTail};
 
-/// One sampled token hash in this many is a rare-word candidate (as in
-/// `passage::candidates`).
-const WORD_SAMPLE: u64 = 2;
-
 /// The sorted, de-duplicated `key40` classes of `keys`.
 pub(crate) fn keys40(keys: &[u64]) -> Vec<u64> {
     let mut v: Vec<u64> = keys.iter().map(|h| h & KEY_MASK).collect();
@@ -51,7 +47,7 @@ pub(crate) struct Body {
     pub tail_anchors: Vec<u64>,
     /// `key40` classes of the tail anchors.
     pub tkeys: Vec<u64>,
-    /// `key40` classes of the sampled rare-word candidates.
+    /// `key40` classes of the body words (rare-word candidates).
     pub wkeys: Vec<u64>,
 }
 
@@ -87,12 +83,9 @@ impl Body {
                 b.tail_anchors = set(grams(&seg.tokens[start..], aw));
                 b.tkeys = keys40(&b.tail_anchors);
             }
-            let sampled: Vec<u64> = tokens
-                .iter()
-                .copied()
-                .filter(|t| t % WORD_SAMPLE == 0)
-                .collect();
-            b.wkeys = keys40(&sampled);
+            // Every body word is a rare-word candidate, as in
+            // `passage::candidates`.
+            b.wkeys = keys40(&tokens);
         }
         b.tail = tail;
         b.tokens = tokens;

@@ -142,8 +142,11 @@ pub(crate) fn run(e: &mut Eng) -> Result<Result<Level, Fallback>, crate::Error> 
     let mut lv = Level::default();
     let mut source: AHashMap<u64, Source> = AHashMap::new();
     let mut touched: Vec<u64> = Vec::new();
+    // The active documents of each set, in `active` order.
+    let mut active_of: AHashMap<u64, Vec<u32>> = AHashMap::new();
     for &x in &e.active {
         let d = e.docs.get(x);
+        active_of.entry(d.body.set).or_default().push(x);
         if d.body.set != 0 {
             touched.push(d.body.set);
             source.entry(d.body.set).or_insert((x, false));
@@ -164,12 +167,7 @@ pub(crate) fn run(e: &mut Eng) -> Result<Result<Level, Fallback>, crate::Error> 
                 .copied()
                 .filter(|x| !e.is_dirty(*x))
                 .collect();
-        m.extend(
-            e.active
-                .iter()
-                .copied()
-                .filter(|&x| e.docs.get(x).body.set == s),
-        );
+        m.extend(active_of.get(&s).into_iter().flatten());
         m.sort_unstable();
         m.dedup();
         lv.members.insert(s, m);
