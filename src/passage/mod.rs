@@ -311,12 +311,17 @@ pub fn candidates(
         let words = found.pop().expect("two families");
         (found.pop().expect("two families"), words)
     } else {
-        // One pass over the bodies gives both key sets.
-        let (mut anchors, words): (Vec<Vec<u64>>, Vec<Vec<u64>>) =
-            (0..n).into_par_iter().map(|i| key_sets(body(i))).unzip();
+        // One family at a time (the bodies are read twice): both key
+        // sets of every body at once would be the scan's peak memory.
+        let mut anchors: Vec<Vec<u64>> = (0..n)
+            .into_par_iter()
+            .map(|i| grams(&body(i), cfg.anchor_words))
+            .collect();
         anchors.extend(tail_anchors.iter().cloned());
+        let anchor_found = co_occurring(anchors, cfg.anchor_max_docs, cfg.min_shared_anchors);
+        let words: Vec<Vec<u64>> = (0..n).into_par_iter().map(body).collect();
         (
-            co_occurring(anchors, cfg.anchor_max_docs, cfg.min_shared_anchors),
+            anchor_found,
             co_occurring(words, cfg.word_max_docs, cfg.min_shared_words),
         )
     };
