@@ -57,6 +57,9 @@ impl Progress for Bars {
     }
 
     fn advance(&self, n: u64) {
+        if !self.enabled {
+            return;
+        }
         if let Ok(slot) = self.bar.lock() {
             if let Some(b) = slot.as_ref() {
                 b.inc(n);

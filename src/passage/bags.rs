@@ -165,21 +165,28 @@ fn widest(v: &[u32]) -> u32 {
 /// passage, in at least one document, so the gaps around a passage are
 /// wider than those inside it — even inside a long shuffled passage,
 /// whose points are spread thinly over a square as wide as itself.
+///
+/// Sets of fewer than `min_points` points are dropped: no match can have
+/// fewer.
 fn divide(
     points: Vec<(u32, u32)>,
     gap: u32,
+    min_points: usize,
     accept: &mut dyn FnMut(&Block) -> Option<Match>,
 ) -> Vec<Match> {
     let mut out = Vec::new();
+    // Every set is kept sorted by `a` (parts are taken in order), so
+    // only the `b` coordinates need sorting.
+    let mut points = points;
+    points.sort_unstable();
     let mut work = vec![points];
     while let Some(set) = work.pop() {
         let n = set.len();
-        if n < MIN_POINTS {
+        if n < min_points {
             continue;
         }
-        let mut av: Vec<u32> = set.iter().map(|p| p.0).collect();
+        let av: Vec<u32> = set.iter().map(|p| p.0).collect();
         let mut bv: Vec<u32> = set.iter().map(|p| p.1).collect();
-        av.sort_unstable();
         bv.sort_unstable();
         let block = Block {
             a: [av[0], av[n - 1] + 1],
@@ -212,7 +219,7 @@ fn divide(
             let x = if by_b { p.1 } else { p.0 };
             parts[starts.partition_point(|&s| s <= x) - 1].push(p);
         }
-        work.extend(parts.into_iter().filter(|p| p.len() >= MIN_POINTS));
+        work.extend(parts.into_iter().filter(|p| p.len() >= min_points));
     }
     out
 }
@@ -304,7 +311,10 @@ pub(crate) fn bags(a: &[u64], words: &Words, b: &[u64], cfg: &PassageConfig) -> 
             matched: n,
         })
     };
-    let mut out = divide(words.points(b), 2 * gap, &mut accept);
+    // A block is only compared when dense: with fewer points than that
+    // takes for `bag_min_words`, it is too small to be a match.
+    let min_points = MIN_POINTS.max((DENSE * cfg.bag_min_words as f64).ceil() as usize);
+    let mut out = divide(words.points(b), 2 * gap, min_points, &mut accept);
     out.sort_unstable_by_key(|m| (m.a, m.b));
     out
 }
@@ -350,7 +360,7 @@ mod tests {
     #[test]
     fn division_keeps_a_sparse_shuffled_block_whole() {
         // Most gaps inside the block are wider than the gap (4) given.
-        let mut got = divide(plane(), 4, &mut |c| Some(whole(c)));
+        let mut got = divide(plane(), 4, MIN_POINTS, &mut |c| Some(whole(c)));
         got.sort_unstable_by_key(|m| m.a);
         let want = vec![
             Match {
@@ -372,7 +382,7 @@ mod tests {
         // The block, rejected, falls apart into nothing taken; the
         // diagonal stays.
         let mut seen = Vec::new();
-        let got = divide(plane(), 4, &mut |c| {
+        let got = divide(plane(), 4, MIN_POINTS, &mut |c| {
             seen.push(*c);
             (c.a[0] >= 2000).then(|| whole(c))
         });

@@ -102,8 +102,14 @@ pub fn passage_edges(
     let todo: Vec<(u32, u32)> = cands.into_iter().filter(|&(a, b)| !known(a, b)).collect();
     progress.start("aligning", Some(todo.len() as u64));
     // Pairs come sorted by their first document: each group shares its
-    // tokens and shingle set.
-    let groups: Vec<&[(u32, u32)]> = todo.chunk_by(|x, y| x.0 == y.0).collect();
+    // tokens and shingle set. Groups are cut to at most `GROUP` pairs so
+    // that a document with thousands of partners (a digest page) does
+    // not leave one thread working alone.
+    const GROUP: usize = 64;
+    let groups: Vec<&[(u32, u32)]> = todo
+        .chunk_by(|x, y| x.0 == y.0)
+        .flat_map(|g| g.chunks(GROUP))
+        .collect();
     let mut edges: Vec<Edge> = groups
         .par_iter()
         .flat_map_iter(|group| {
@@ -113,11 +119,11 @@ pub fn passage_edges(
             let prepared = Prepared::new(&ta, pc.anchor_words);
             let mut sa: Option<AHashSet<u64>> = None;
             let mut out = Vec::new();
+            progress.advance(group.len() as u64);
             for &(_, b) in *group {
                 let (cb, pb) = body_of(corpus, bodies, b as usize);
                 let tb = tokens_at(cb.seg(), &pb);
                 let found = prepared.align(&tb, &common, pc);
-                progress.advance(1);
                 if found.is_empty() {
                     continue;
                 }
