@@ -14,7 +14,7 @@ use crate::passage::{grams, set};
 use crate::pipeline::body_positions;
 use crate::segment::{segment, Markers, Segmented};
 use crate::shingle::shingles;
-use crate::tails::{self, MarkerTail};
+use crate::tails::{self, Tail};
 
 /// One sampled token hash in this many is a rare-word candidate (as in
 /// `passage::candidates`).
@@ -34,7 +34,7 @@ pub(crate) struct Body {
     /// Boilerplate marks by line.
     pub marks: Vec<Option<Kind>>,
     /// The tail, if any.
-    pub tail: Option<MarkerTail>,
+    pub tail: Option<Tail>,
     /// Byte where the body ends.
     pub end: u32,
     /// Token indices of the body.
