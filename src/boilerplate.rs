@@ -165,7 +165,9 @@ pub fn mark(seg: &Segmented, stats: &Stats) -> Vec<Option<Kind>> {
             LineKind::Label => Some(Kind::Label),
             // Marker lines are judged by the tail stage.
             LineKind::TailMarker { .. } => None,
-            LineKind::Text => stats.recurring.contains(&l.hash).then_some(Kind::Recurring),
+            LineKind::Text | LineKind::Continuing => {
+                stats.recurring.contains(&l.hash).then_some(Kind::Recurring)
+            }
         })
         .collect()
 }

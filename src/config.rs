@@ -74,6 +74,14 @@ pub struct Config {
     pub large_bucket_window: usize,
     /// Run the passage level (shared passages, tail copies). Default `true`.
     pub passages: bool,
+    /// With `passages`, also find tails without a marker: a document's
+    /// last lines that copy another document's body or repeat another
+    /// document's tail, after an unrelated article of its own
+    /// (`pipeline::trailing`). The persistent index's stored analysis
+    /// does not hold them: with this on, queries and adds are answered by
+    /// the whole pipeline (and equal a scan). Default `true`.
+    #[serde(default = "default_trailing_tails")]
+    pub trailing_tails: bool,
     /// Fewest documents a line must recur in to be boilerplate. Lines of
     /// at most `short_line_words` words need 2. Default `3`.
     pub boilerplate_min_docs: usize,
@@ -103,6 +111,10 @@ pub struct Config {
     /// Default `None`.
     #[serde(skip)]
     pub spill_dir: Option<std::path::PathBuf>,
+}
+
+fn default_trailing_tails() -> bool {
+    true
 }
 
 fn default_spill_above() -> u64 {
@@ -214,6 +226,7 @@ impl Default for Config {
             max_bucket: 200,
             large_bucket_window: 16,
             passages: true,
+            trailing_tails: true,
             boilerplate_min_docs: 3,
             short_line_words: 8,
             tail_markers: DEFAULT_TAIL_MARKERS

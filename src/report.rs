@@ -73,8 +73,9 @@ pub struct TailOut {
     pub start: u32,
     /// End byte (exclusive).
     pub end: u32,
-    /// The marker that opens it, when a marker does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The marker that opens it, or `null` for trailing lines that copy
+    /// another document without one.
+    #[serde(default)]
     pub marker: Option<String>,
     /// The document whose body it copies, when the corpus holds one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,6 +1,7 @@
 //! Splitting a document into lines with their tokens, and recognizing the
 //! lines whose form alone says what they are: "read also" markers, label
-//! lines ("Tags:", "المصدر:") and plugin shortcodes (`[ad_1]`).
+//! lines ("Tags:", "المصدر:"), plugin shortcodes (`[ad_1]`), and lines
+//! that continue an article (opening with "و", "إلى ذلك", "من جهة أخرى"…).
 
 use crate::config::{Config, NormalizeConfig};
 use crate::hash;
@@ -11,6 +12,11 @@ use crate::normalize::Normalizer;
 pub enum LineKind {
     /// Ordinary text.
     Text,
+    /// Ordinary text that continues the article before it: it opens with
+    /// the connective و ("and") or another discourse connective of
+    /// [`CONNECTIVES`], as paragraphs inside an article do and the first
+    /// line of a new article does not.
+    Continuing,
     /// Starts with a "read also" marker (index into the configured list).
     /// `alone` when nothing but the marker is on the line; otherwise a
     /// colon follows it and then, usually, a linked headline.
@@ -63,6 +69,58 @@ pub struct Segmented {
     pub lines: Vec<Line>,
 }
 
+/// Arabic discourse connectives that open a paragraph continuing an
+/// article ("besides that", "on the other hand", "for his part", "also",
+/// "meanwhile"…); newspapers use them to add a second item to a report.
+/// Lines opening with a word that starts with و count too.
+pub const CONNECTIVES: &[&str] = &[
+    "إلى ذلك",
+    "من جهة أخرى",
+    "من جهة ثانية",
+    "من جهته",
+    "من جهتها",
+    "من جهتهم",
+    "من ناحية أخرى",
+    "من ناحيته",
+    "من ناحيتها",
+    "من جانب آخر",
+    "من جانبه",
+    "من جانبها",
+    "من جانبهم",
+    "في شأن آخر",
+    "في سياق آخر",
+    "في سياق متصل",
+    "في السياق ذاته",
+    "في السياق نفسه",
+    "على صعيد آخر",
+    "على صعيد متصل",
+    "في غضون ذلك",
+    "في الأثناء",
+    "في هذه الأثناء",
+    "في المقابل",
+    "بالمقابل",
+    "في حين",
+    "كما",
+    "فيما",
+    "بدوره",
+    "بدورها",
+    "يأتي ذلك",
+    "يأتي هذا",
+    "جاء ذلك",
+    "هذا",
+    "يذكر",
+    "يشار إلى",
+    "تجدر الإشارة",
+    "علما",
+    "إلا أن",
+    "إلا",
+    "أما",
+    "ميدانيا",
+    "سياسيا",
+    "اقتصاديا",
+    "أمنيا",
+];
+
 /// The configured markers and labels, normalized and hashed once.
 #[derive(Clone, Debug)]
 pub struct Markers {
@@ -70,6 +128,8 @@ pub struct Markers {
     tail: Vec<(Vec<u64>, String)>,
     /// Token hashes of each label.
     labels: Vec<Vec<u64>>,
+    /// Token hashes of each connective.
+    connectives: Vec<Vec<u64>>,
     normalize: NormalizeConfig,
     /// Keep token spans.
     pub with_spans: bool,
@@ -98,6 +158,7 @@ impl Markers {
                 .map(|m| hashed(&mut norm, m))
                 .filter(|h| !h.is_empty())
                 .collect(),
+            connectives: CONNECTIVES.iter().map(|m| hashed(&mut norm, m)).collect(),
             normalize: cfg.normalize,
             with_spans: cfg.passages,
         }
@@ -206,6 +267,12 @@ fn classify(
                 return LineKind::Label;
             }
         }
+    }
+    let opens_with_wa = trimmed
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .starts_with('و');
+    if opens_with_wa || markers.connectives.iter().any(|m| toks.starts_with(m)) {
+        return LineKind::Continuing;
     }
     LineKind::Text
 }

@@ -97,6 +97,11 @@ struct Common {
     /// Document level only: duplicate, near_duplicate, contains.
     #[arg(long)]
     no_passages: bool,
+    /// No tails without a marker (trailing copies of other documents):
+    /// lets `query` and `index add` answer from the index's stored
+    /// analysis.
+    #[arg(long)]
+    no_trailing_tails: bool,
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
@@ -142,6 +147,7 @@ impl Common {
             threshold: self.threshold,
             threads: self.threads,
             passages: !self.no_passages,
+            trailing_tails: !self.no_trailing_tails,
             shingle_words: self.shingle_words,
             permutations: self.permutations,
             bands: self.bands,

@@ -150,6 +150,10 @@ fn dirty_docs(state: &State, flips: &AHashMap<u64, bool>) -> Option<BTreeMap<u32
 /// documents, by indexed document, or `None` when only the slow path can
 /// tell.
 pub(crate) fn relate(state: &State, text: &str, seg: &Segmented) -> Option<Vec<Found>> {
+    if state.cfg.passages && state.cfg.trailing_tails {
+        // Tails without a marker depend on the whole corpus.
+        return None;
+    }
     let (recurring, flips) = boilerplate_changes(state, &line_set(seg));
     let view = View::new(state, dirty_docs(state, &flips)?);
     let body = body_of(text, seg, recurring, state.cfg.shingle_words);

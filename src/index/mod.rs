@@ -314,14 +314,21 @@ fn add_analysed(
 ) -> Result<(Report, Route)> {
     let mut ids = Ids::new(ar.ids());
     let input = input::read(paths, &cfg.input, &mut ids, progress)?;
+    // With tails without a marker, the whole pipeline reports and the
+    // engine computes the analysis alone.
+    let trailing = cfg.passages && cfg.trailing_tails;
     let job = Job {
         ar,
         index: Some(index),
         input: &input,
         reported: ar.n,
-        report: true,
+        report: !trailing || input.docs.is_empty(),
         delta: !input.docs.is_empty(),
         start,
+    };
+    let report_of = |r: Option<Report>| match r {
+        Some(r) => Ok(r),
+        None => whole_pipeline(index, &input, cfg, progress, start),
     };
     if input.docs.is_empty() {
         return match engine::run(&job, cfg, progress)? {
@@ -346,6 +353,14 @@ fn add_analysed(
             report: Some(r),
             delta: Some(d),
         }) => (r, d, Route::Analysis),
+        Ok(Outcome {
+            report: None,
+            delta: Some(d),
+        }) if trailing => (
+            report_of(None)?,
+            d,
+            Route::Pipeline("tails without a marker"),
+        ),
         found => {
             let why = found.err().map_or("no delta", |f| f.0);
             // Everything from scratch: the snapshot covers every segment.
@@ -365,7 +380,7 @@ fn add_analysed(
                 ..job
             };
             let Ok(Outcome {
-                report: Some(r),
+                report: r,
                 delta: Some(mut d),
             }) = engine::run(&job, cfg, progress)?
             else {
@@ -377,7 +392,7 @@ fn add_analysed(
                 });
             };
             d.snapshot = true;
-            (r, d, Route::Pipeline(why))
+            (report_of(r)?, d, Route::Pipeline(why))
         }
     };
     let analysis = store::analysis_segment(path, &delta)?;

@@ -163,7 +163,7 @@ fn document_out(
         .map(|t| TailOut {
             start: seg.lines[t.line].start,
             end: seg.lines.last().map_or(body.end, |l| l.end),
-            marker: Some(markers.tail_text(t.marker).to_string()),
+            marker: t.marker.map(|m| markers.tail_text(m).to_string()),
             copies: tail_copies
                 .get(i)
                 .copied()

@@ -16,7 +16,7 @@ use crate::minhash;
 use crate::progress::Progress;
 use crate::segment::{segment, LineKind, Markers, Segmented};
 use crate::shingle::shingles;
-use crate::tails::{self, MarkerTail};
+use crate::tails::{self, Tail};
 
 /// One document read and segmented.
 #[derive(Clone, Debug)]
@@ -313,8 +313,8 @@ fn unique_id(
 pub struct Body {
     /// Boilerplate marks by line.
     pub marks: Vec<Option<Kind>>,
-    /// The tail opened by a marker line, if any.
-    pub tail: Option<MarkerTail>,
+    /// The appended tail, if any.
+    pub tail: Option<Tail>,
     /// Byte where the body ends (the tail start, or the text length).
     pub end: u32,
     /// Words in the body (boilerplate excluded).
@@ -330,14 +330,16 @@ pub struct Body {
     pub sig: Vec<u64>,
     /// LSH band keys of the signature, for a spilled corpus only.
     pub bands: Vec<u64>,
+    /// Start byte of the body's last line (where a trailing copy must
+    /// reach, see [`trailing`]).
+    pub last: u32,
+    /// End byte of the body's first [`tails::MIN_HEAD_WORDS`] words
+    /// (where a trailing copy may not start).
+    pub head_end: u32,
 }
 
 /// Token indices of the body: lines before the tail, boilerplate excluded.
-pub fn body_positions(
-    seg: &Segmented,
-    marks: &[Option<Kind>],
-    tail: Option<&MarkerTail>,
-) -> Vec<u32> {
+pub fn body_positions(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tail>) -> Vec<u32> {
     let stop = tail.map_or(seg.lines.len(), |t| t.line);
     let mut pos = Vec::new();
     for (line, mark) in seg.lines[..stop].iter().zip(marks) {
@@ -350,10 +352,19 @@ pub fn body_positions(
 
 /// Body token hashes of document `i`.
 pub(crate) fn body_tokens(seg: &Segmented, body: &Body) -> Vec<u64> {
-    body_positions(seg, &body.marks, body.tail.as_ref())
-        .iter()
-        .map(|&p| seg.tokens[p as usize])
-        .collect()
+    body_tokens_of(seg, &body.marks, body.tail.as_ref())
+}
+
+/// Body token hashes of a document with boilerplate `marks` and `tail`.
+pub fn body_tokens_of(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tail>) -> Vec<u64> {
+    let stop = tail.map_or(seg.lines.len(), |t| t.line);
+    let mut out = Vec::new();
+    for (line, mark) in seg.lines[..stop].iter().zip(marks) {
+        if mark.is_none() {
+            out.extend_from_slice(&seg.tokens[line.tok_start as usize..line.tok_end as usize]);
+        }
+    }
+    out
 }
 
 /// Finds boilerplate and tails, then shingles and signs every body. A
@@ -370,7 +381,6 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
     progress.finish();
     progress.start("signatures", Some(corpus.docs.len() as u64));
     let keep = !corpus.is_spilled();
-    let shape = band_shape(cfg);
     let out = (0..corpus.docs.len())
         .into_par_iter()
         .map(|i| {
@@ -384,35 +394,8 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
                 .any(|l| matches!(l.kind, LineKind::TailMarker { .. }))
                 .then(|| tails::find(content.text(), seg, &mut marks))
                 .flatten();
-            let positions = body_positions(seg, &marks, tail.as_ref());
-            let toks: Vec<u64> = positions.iter().map(|&p| seg.tokens[p as usize]).collect();
-            let sh = shingles(&toks, cfg.shingle_words);
-            let sig = minhash::signature(&sh, cfg.permutations);
-            let end = tail
-                .as_ref()
-                .map_or(corpus.text_len(i) as u32, |t| seg.lines[t.line].start);
             progress.advance(1);
-            let fingerprint = crate::hash::seq(&sh, crate::hash::SET_SEED);
-            let mut body = Body {
-                marks,
-                tail,
-                end,
-                words: toks.len(),
-                shingle_count: sh.len(),
-                fingerprint,
-                shingles: Vec::new(),
-                sig: Vec::new(),
-                bands: Vec::new(),
-            };
-            if keep {
-                body.shingles = sh;
-                body.sig = sig;
-            } else if !sh.is_empty() {
-                body.bands = (0..shape.bands)
-                    .map(|b| lsh::band_key(&sig, shape, b))
-                    .collect();
-            }
-            body
+            sign(seg, corpus.text_len(i), marks, tail, keep, cfg)
         })
         .collect();
     progress.finish();
@@ -446,6 +429,62 @@ impl<'a> Shingles<'a> {
         let content = self.corpus.content(i as usize);
         std::borrow::Cow::Owned(shingles(&body_tokens(content.seg(), b), self.shingle_words))
     }
+}
+
+/// The body of a document (segmented as `seg`, `len` bytes of text)
+/// given its boilerplate marks and tail: shingled and signed. Unless
+/// `keep`, only band keys and the shingle-set fingerprint are kept (a
+/// spilled corpus).
+pub fn sign(
+    seg: &Segmented,
+    len: usize,
+    marks: Vec<Option<Kind>>,
+    tail: Option<Tail>,
+    keep: bool,
+    cfg: &Config,
+) -> Body {
+    let toks = body_tokens_of(seg, &marks, tail.as_ref());
+    let sh = shingles(&toks, cfg.shingle_words);
+    let sig = minhash::signature(&sh, cfg.permutations);
+    let end = tail
+        .as_ref()
+        .map_or(len as u32, |t| seg.lines[t.line].start);
+    let fingerprint = crate::hash::seq(&sh, crate::hash::SET_SEED);
+    let stop = tail.as_ref().map_or(seg.lines.len(), |t| t.line);
+    let last = seg.lines[..stop]
+        .iter()
+        .zip(&marks)
+        .rev()
+        .find(|(l, m)| m.is_none() && l.tok_end > l.tok_start)
+        .map_or(0, |(l, _)| l.start);
+    // Token spans are kept with the passage level only.
+    let head_end = body_positions(seg, &marks, tail.as_ref())
+        .get(tails::MIN_HEAD_WORDS as usize)
+        .and_then(|&p| seg.starts.get(p as usize).copied())
+        .unwrap_or(end);
+    let mut body = Body {
+        last,
+        head_end,
+        marks,
+        tail,
+        end,
+        words: toks.len(),
+        shingle_count: sh.len(),
+        fingerprint,
+        shingles: Vec::new(),
+        sig: Vec::new(),
+        bands: Vec::new(),
+    };
+    if keep {
+        body.shingles = sh;
+        body.sig = sig;
+    } else if !sh.is_empty() {
+        let shape = band_shape(cfg);
+        body.bands = (0..shape.bands)
+            .map(|b| lsh::band_key(&sig, shape, b))
+            .collect();
+    }
+    body
 }
 
 /// Groups of documents with identical, non-empty shingle sets, as
@@ -512,6 +551,7 @@ mod assemble;
 mod passages;
 mod relate;
 mod store;
+pub mod trailing;
 
 pub use store::Content;
 
@@ -623,6 +663,12 @@ pub fn try_analyze(
         let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress)?;
         edges = passages::combine(edges, found.edges);
         tail_copies = found.tail_copies;
+        if cfg.trailing_tails {
+            progress.start("trailing tails", None);
+            let cuts = trailing::find(&corpus, &bodies, &edges, &found.bodies_with_tails, cfg);
+            edges = trailing::apply(&corpus, &mut bodies, edges, &mut tail_copies, &cuts, cfg);
+            progress.finish();
+        }
     }
     let clusters = clusters(&corpus, &bodies, &edges, cfg);
     let report = report(

@@ -21,6 +21,8 @@ pub struct Found {
     pub edges: Vec<Edge>,
     /// For each document, the document its tail copies, if any.
     pub tail_copies: Vec<Option<u32>>,
+    /// (body, host): bodies holding most of another document's tail.
+    pub bodies_with_tails: Vec<(u32, u32)>,
 }
 
 /// Document `i`'s content and body token indices.
@@ -155,13 +157,23 @@ pub fn passage_edges(
         })
         .collect();
     progress.finish();
-    let (tail_edges, tail_copies) = tails(bodies, &hosts, &tail_anchors, &tail_pairs, &body, cfg);
+    let (tail_edges, tail_copies, bodies_with_tails) =
+        tails(bodies, &hosts, &tail_anchors, &tail_pairs, &body, cfg);
     edges.extend(tail_edges);
-    Ok(Found { edges, tail_copies })
+    Ok(Found {
+        edges,
+        tail_copies,
+        bodies_with_tails,
+    })
 }
 
+/// `tail_copy` edges, each document's best copied document, and the
+/// (body, host) pairs where a body holds another document's tail.
+type TailCopies = (Vec<Edge>, Vec<Option<u32>>, Vec<(u32, u32)>);
+
 /// Tail copies: a tail whose anchors are mostly in another body, or two
-/// tails that mostly share their anchors.
+/// tails that mostly share their anchors. Also returns the (body, host)
+/// pairs of the first kind.
 fn tails(
     bodies: &[Body],
     hosts: &[u32],
@@ -169,10 +181,11 @@ fn tails(
     tail_pairs: &[(u32, u32, u32)],
     body: &(dyn Fn(usize) -> Vec<u64> + Sync),
     cfg: &Config,
-) -> (Vec<Edge>, Vec<Option<u32>>) {
+) -> TailCopies {
     let n = bodies.len();
     let mut best: Vec<Option<(f64, u32)>> = vec![None; n];
     let mut edges = Vec::new();
+    let mut with_tails = Vec::new();
     for &(x, t, _) in tail_pairs {
         let (x, t) = (x as usize, t as usize);
         let tail = &tail_anchors[t];
@@ -195,6 +208,7 @@ fn tails(
             continue;
         }
         if x < n {
+            with_tails.push((other, host));
             let slot = &mut best[host as usize];
             if slot.is_none_or(|(s, o)| share.total_cmp(&s).then(o.cmp(&other)).is_gt()) {
                 *slot = Some((share, other));
@@ -213,7 +227,12 @@ fn tails(
             passages: Vec::new(),
         });
     }
-    (edges, best.into_iter().map(|b| b.map(|(_, o)| o)).collect())
+    with_tails.sort_unstable();
+    (
+        edges,
+        best.into_iter().map(|b| b.map(|(_, o)| o)).collect(),
+        with_tails,
+    )
 }
 
 /// Merges edge lists, keeping each pair once with its strongest relation

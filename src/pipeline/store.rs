@@ -132,6 +132,7 @@ pub(crate) fn encode(text: &str, seg: &Segmented, out: &mut Vec<u8>) {
             LineKind::TailMarker { marker, alone } => (1, marker, alone),
             LineKind::Label => (2, 0, false),
             LineKind::Shortcode => (3, 0, false),
+            LineKind::Continuing => (4, 0, false),
         };
         out.push(tag);
         out.push(u8::from(alone));
@@ -192,6 +193,7 @@ pub(crate) fn decode(bytes: &[u8]) -> (Vec<u8>, Segmented) {
                 alone: k[1] != 0,
             },
             2 => LineKind::Label,
+            4 => LineKind::Continuing,
             _ => LineKind::Shortcode,
         };
         seg.lines.push(Line {

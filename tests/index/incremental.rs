@@ -220,3 +220,97 @@ fn shuffled_reuse_is_found_through_rare_words() {
     assert_eq!(route, Route::Analysis);
     same_as_scan(&r, std::slice::from_ref(&a), std::slice::from_ref(&b), &cfg);
 }
+
+/// The articles of `tests/fixtures/trailing` (pages that carry another
+/// article after their own, without a marker) named in `names`, copied
+/// to `dir`, as files.
+fn trailing_fixtures(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    names
+        .iter()
+        .map(|name| {
+            let to = dir.join(name);
+            std::fs::copy(fixtures().join("trailing").join(name), &to).expect("copy");
+            to
+        })
+        .collect()
+}
+
+/// Tails without a marker: a query or add whose new page carries an
+/// indexed article after its own, and an index whose documents already
+/// have such tails, answer exactly as a scan does (the engine leaves
+/// the reports to the whole pipeline and still stores its analysis).
+#[test]
+fn tails_without_a_marker_answer_like_a_scan() {
+    let dir = tempdir();
+    let cfg = Config {
+        trailing_tails: true,
+        ..cfg(2)
+    };
+    let indexed = trailing_fixtures(
+        &dir.path().join("indexed"),
+        &[
+            "match.txt",
+            "conference.txt",
+            "excerpt.txt",
+            "other0.txt",
+            "other1.txt",
+            "other2.txt",
+        ],
+    );
+    let new = trailing_fixtures(&dir.path().join("new"), &["water.txt"]);
+    let archive = build(dir.path(), &indexed, &cfg);
+    let has_tail = |r: &Report| {
+        r.documents
+            .iter()
+            .any(|d| d.id.ends_with("water.txt") && d.tails.iter().any(|t| t.marker.is_none()))
+    };
+    let (r, _) = query_route(&archive, &new, &cfg);
+    assert!(has_tail(&r), "{:?}", r.documents);
+    same_as_scan(&r, &indexed, &new, &cfg);
+    let (r, route) = add_route(&archive, &new, &cfg);
+    assert_eq!(route, Route::Pipeline("tails without a marker"));
+    assert!(has_tail(&r));
+    same_as_scan(&r, &indexed, &new, &cfg);
+    // The index now holds a tail without a marker: a second page with
+    // the same tail, and an unrelated article.
+    let mut more = trailing_fixtures(&dir.path().join("more"), &["weather.txt"]);
+    let late = dir.path().join("more/late.txt");
+    std::fs::write(
+        &late,
+        "أعلنت الهيئة العامة للطيران المدني تشغيل رحلات جديدة بين العاصمة والمدن السياحية \
+         ابتداء من الشهر المقبل بمعدل ثلاث رحلات أسبوعيا لكل وجهة.",
+    )
+    .expect("write");
+    more.push(late);
+    let both: Vec<PathBuf> = indexed.iter().chain(&new).cloned().collect();
+    for threads in [1, 3] {
+        let cfg = Config {
+            threads,
+            ..cfg.clone()
+        };
+        let (r, _) = query_route(&archive, &more, &cfg);
+        same_as_scan(&r, &both, &more, &cfg);
+        assert!(
+            r.pairs.iter().any(|p| {
+                let mut ab = [p.a.rsplit('/').next(), p.b.rsplit('/').next()];
+                ab.sort_unstable();
+                ab == [Some("water.txt"), Some("weather.txt")] && p.relation.as_str() == "tail_copy"
+            }),
+            "{:?}",
+            r.pairs
+        );
+    }
+    index::compact(&archive).expect("compact");
+    let (r, route) = query_route(&archive, &more, &cfg);
+    assert_eq!(route, Route::Pipeline("tails without a marker"));
+    same_as_scan(&r, &both, &more, &cfg);
+    // The analysis stored on the way answers without them.
+    let plain = Config {
+        trailing_tails: false,
+        ..cfg.clone()
+    };
+    let (r, route) = query_route(&archive, &more, &plain);
+    assert_eq!(route, Route::Analysis);
+    same_as_scan(&r, &both, &more, &plain);
+}

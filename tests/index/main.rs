@@ -51,9 +51,13 @@ fn new_docs() -> PathBuf {
     fixtures().join("index_docs/new.jsonl")
 }
 
+/// The default configuration without tails without a marker: the
+/// stored analysis answers (with them, every query and add is answered by
+/// the whole pipeline, see `tails_without_a_marker_*`).
 fn cfg(threads: usize) -> Config {
     Config {
         threads,
+        trailing_tails: false,
         ..Config::default()
     }
 }

@@ -71,6 +71,54 @@ fn fast_path_equals_whole_pipeline() {
     }
 }
 
+/// Pages that carry an indexed article after their own, without a
+/// marker (`tests/fixtures/trailing`): with tails without a marker on,
+/// the fast path leaves every query to the whole pipeline, which finds
+/// their tails.
+#[test]
+fn tails_without_a_marker_stream_like_the_whole_pipeline() {
+    let dir = fixtures().join("trailing");
+    let doc = |name: &str| Document {
+        id: name.to_string(),
+        source: None,
+        text: std::fs::read_to_string(dir.join(name)).expect("fixture"),
+    };
+    let indexed: Vec<Document> = [
+        "match.txt",
+        "conference.txt",
+        "excerpt.txt",
+        "other0.txt",
+        "other1.txt",
+    ]
+    .iter()
+    .map(|n| doc(n))
+    .collect();
+    let queries: Vec<Document> = ["water.txt", "weather.txt", "other2.txt", "excerpt.txt"]
+        .iter()
+        .map(|n| doc(n))
+        .collect();
+    let cfg = Config {
+        trailing_tails: true,
+        ..cfg(2)
+    };
+    let mut s = Streamer::new(indexed, &cfg, &Silent);
+    for q in &queries {
+        let fast = s.answer(q.clone());
+        let slow = s.answer_slowly(q.clone());
+        assert_eq!(fast, slow, "{}", q.id);
+        if q.id == "water.txt" {
+            assert!(
+                slow.1
+                    .iter()
+                    .any(|m| m.id == "match.txt"
+                        && m.relation == neardup::verify::Relation::TailCopy),
+                "{slow:?}"
+            );
+        }
+    }
+    assert_eq!(s.counts().0, 0, "with tails without a marker, no fast path");
+}
+
 #[test]
 fn fast_path_equals_whole_pipeline_on_random_corpora() {
     let mut fast = 0;

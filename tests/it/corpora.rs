@@ -225,15 +225,88 @@ fn ant_boilerplate_and_link_lines() {
         .filter(|b| b.kind == neardup::boilerplate::Kind::LinkLine)
         .map(|b| b.documents)
         .sum();
-    let tails = r.documents.iter().filter(|d| !d.tails.is_empty()).count();
-    println!("link-line documents {links}, documents with tails {tails}");
+    let marked = |with: bool| {
+        r.documents
+            .iter()
+            .filter(|d| d.tails.iter().any(|t| t.marker.is_some() == with))
+            .count()
+    };
+    let (tails, copies) = (marked(true), marked(false));
+    println!(
+        "link-line documents {links}, documents with marker tails {tails}, with copied tails {copies}"
+    );
     assert!(
         links >= 300 && tails * 10 < links,
         "link lines mostly stay in bodies"
     );
+    // CNN pages that carry another CNN article after their own: tails,
+    // each linked by tail_copy to what it copies or shares.
+    assert!(copies >= 100, "{copies}");
+    for d in r
+        .documents
+        .iter()
+        .filter(|d| d.tails.iter().any(|t| t.marker.is_none()))
+    {
+        assert!(
+            r.pairs
+                .iter()
+                .any(|p| (p.a == d.id || p.b == d.id) && p.relation.as_str() == "tail_copy"),
+            "{}",
+            d.id
+        );
+    }
     // Pairs that join clusters have real shared bodies.
     for p in r.pairs.iter().filter(|p| p.relation.joins_duplicates()) {
         assert!(p.jaccard >= 0.5 || p.containment >= 0.8, "{p:?}");
+    }
+}
+
+/// ANT's BBC Arabic articles with a block of "اقرأ أيضاً" link lines in
+/// the middle (a marker alone on its line, two or three linked headlines,
+/// some of which other articles link too, then the article goes on): no
+/// tail, the body runs past the block to the article's end, and the
+/// marker and headlines are link lines.
+#[test]
+#[ignore = "needs ../shared/data (ANT)"]
+fn ant_bbc_mid_article_link_blocks() {
+    let mut cfg = Config::default();
+    cfg.input.id_field = "docno".into();
+    cfg.input.source_field = "src".into();
+    let s = pipeline::scan(
+        &[shared_data().join("antcorpus/docs.jsonl.gz")],
+        &cfg,
+        &Silent,
+    )
+    .unwrap();
+    let r = &s.report;
+    for (id, after) in [
+        ("BB-internationalNews-747-20180705", "نظمت الشابة ألكسندريا"),
+        ("BB-middleEast-648-20180622", "قام حراس الأمن"),
+        ("BB-middleEast-662-20180627", "يدرك الرئيس حسن روحاني"),
+    ] {
+        let i = s
+            .corpus
+            .docs
+            .iter()
+            .position(|d| d.doc.id == id)
+            .unwrap_or_else(|| panic!("{id} in ANT"));
+        let text = &s.corpus.docs[i].doc.text;
+        let d = r.documents.iter().find(|d| d.id == id).unwrap();
+        assert!(d.tails.is_empty(), "{id}: {:?}", d.tails);
+        let marker = text.find("اقرأ أيضاً").unwrap();
+        let goes_on = text.find(after).unwrap();
+        assert!(marker < goes_on && goes_on < d.body[1] as usize, "{id}");
+        // The BBC app notice ends the article; the body runs to it.
+        let notice = text.rfind("يمكنكم").unwrap();
+        assert!(d.body[1] as usize >= notice, "{id}: {:?}", d.body);
+        // The marker line is boilerplate, not body.
+        assert!(
+            d.boilerplate
+                .iter()
+                .any(|b| b[0] as usize <= marker && marker < b[1] as usize),
+            "{id}: {:?}",
+            d.boilerplate
+        );
     }
 }
 

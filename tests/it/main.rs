@@ -4,6 +4,7 @@
 //! - `input`: bad and unusual input becomes warnings, never lost data.
 //! - `dedup`: kept + removed = input; strip.
 //! - `determinism`: 1 and 4 threads give the same report.
+//! - `trailing`: tails without a marker (copies of other bodies).
 //! - `cli`: the command line, exit codes and summary.
 //! - `corpora`: the big corpora in `../shared/data` (ignored by default).
 
@@ -20,4 +21,5 @@ mod dedup;
 mod determinism;
 mod input;
 mod seeds;
+mod trailing;
 mod util;

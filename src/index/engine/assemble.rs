@@ -271,7 +271,7 @@ fn document_out(e: &Eng, found: &Found, x: u32) -> DocumentOut {
         .map(|t| TailOut {
             start: d.seg.lines[t.line].start,
             end: d.seg.lines.last().map_or(body.end, |l| l.end),
-            marker: Some(e.markers.tail_text(t.marker).to_string()),
+            marker: t.marker.map(|m| e.markers.tail_text(m).to_string()),
             copies: copies(e, found, x).map(|c| e.id(c).to_string()),
         })
         .collect();

@@ -14,7 +14,7 @@ use crate::passage::{grams, set};
 use crate::pipeline::body_positions;
 use crate::segment::{segment, Markers, Segmented};
 use crate::shingle::shingles;
-use crate::tails::{self, MarkerTail};
+use crate::tails::{self, Tail};
 
 /// The sorted, de-duplicated `key40` classes of `keys`.
 pub(crate) fn keys40(keys: &[u64]) -> Vec<u64> {
@@ -30,7 +30,7 @@ pub(crate) struct Body {
     /// Boilerplate marks by line.
     pub marks: Vec<Option<Kind>>,
     /// The tail, if any.
-    pub tail: Option<MarkerTail>,
+    pub tail: Option<Tail>,
     /// Byte where the body ends.
     pub end: u32,
     /// Token indices of the body.

@@ -26,7 +26,10 @@
 //! random corpora and real data. When a change would need more than
 //! lookups (a large LSH bucket whose windows shift, two shingle sets with
 //! one fingerprint), the engine returns [`Fallback`] and the caller runs
-//! the whole pipeline.
+//! the whole pipeline. So it does for every report when tails without a
+//! marker are on (`Config::trailing_tails`, `pipeline::trailing`): the
+//! stored analysis does not hold them; the analysis it computes for an
+//! add or a build does not depend on them.
 
 mod again;
 mod assemble;
@@ -208,6 +211,12 @@ pub(crate) fn run(
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Result<std::result::Result<Outcome, Fallback>> {
+    if job.report && cfg.passages && cfg.trailing_tails {
+        // The stored analysis holds no tails without a marker (their
+        // cuts depend on the whole corpus): a report needs the pipeline.
+        // The analysis itself (`delta`) does not depend on them.
+        return Ok(Err(Fallback("tails without a marker")));
+    }
     let ar = job.ar;
     let n = ar.n;
     let markers = Markers::new(cfg);

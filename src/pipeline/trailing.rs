@@ -1,0 +1,683 @@
+//! Tails without a marker: a document's last lines that copy another
+//! document's body (or repeat another document's appended tail), after
+//! an article of its own that is unrelated to them.
+//!
+//! Found after the passage level, in two steps:
+//!
+//! 1. *Where* (structural, [`decide`]): every pair the passage level
+//!    related where one body (the *host*, without a marker tail) may end
+//!    with the other's text is aligned afresh; the copy must cover most
+//!    of the source (or be a block that ends the source as well), must
+//!    not touch the host's opening words, and must run, as whole lines,
+//!    to the host's end after at least [`tails::MIN_HEAD_WORDS`] words of
+//!    its own ([`tails::trailing`], which also keeps lines that continue
+//!    the article, "و…", "من جهته…", in the body). This depends on the
+//!    two documents alone.
+//! 2. *Whether* (relatedness, [`find`]): the host's own article (its
+//!    *head*) must be about something else than what is copied: tf-idf
+//!    cosine below [`RELATED`], with document frequencies from the
+//!    corpus. A report that ends with a related wire paragraph, which
+//!    another outlet printed on its own, keeps it in its body; a page
+//!    whose scraper took the site's next article along does not.
+//!
+//! A host's tail starts at the earliest line its candidates cut. The
+//! hosts' bodies are then cut and their pairs scored again: the copied
+//! pair becomes `tail_copy`, never a cluster edge.
+//!
+//! The persistent index does not patch cuts: step 1 tells it, from the
+//! documents a new one touches, whether a cut could be involved, and the
+//! whole pipeline answers then (step 2 depends on the whole corpus).
+
+use ahash::{AHashMap, AHashSet};
+use rayon::prelude::*;
+
+use super::relate::Edge;
+use super::{body_tokens_of, Body, Corpus};
+use crate::boilerplate::Kind;
+use crate::config::Config;
+use crate::passage::Prepared;
+use crate::segment::Segmented;
+use crate::shingle::shingles;
+use crate::tails::{self, BodyLine, Tail};
+use crate::verify::{self, Relation};
+
+/// A body in tokens and lines (boilerplate left out): what a decision
+/// needs of a host.
+#[derive(Clone, Debug, Default)]
+pub struct Lines {
+    /// Body tokens.
+    pub toks: Vec<u64>,
+    /// Body lines.
+    pub lines: Vec<BodyLine>,
+}
+
+/// The body of a document (`text` segmented as `seg`) with boilerplate
+/// `marks` and `tail`, as lines.
+pub fn lines_of(text: &str, seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tail>) -> Lines {
+    let stop = tail.map_or(seg.lines.len(), |t| t.line);
+    let mut out = Lines::default();
+    for (k, (line, mark)) in seg.lines[..stop].iter().zip(marks).enumerate() {
+        if mark.is_some() || line.tok_start == line.tok_end {
+            continue;
+        }
+        let start = out.toks.len() as u32;
+        out.toks
+            .extend_from_slice(&seg.tokens[line.tok_start as usize..line.tok_end as usize]);
+        out.lines.push(BodyLine {
+            line: k,
+            start,
+            end: out.toks.len() as u32,
+            continues: tails::continues_article(line),
+            headline: tails::is_headline(text, line),
+            announces: text[line.start as usize..line.end as usize]
+                .trim_end()
+                .ends_with([':', '：']),
+        });
+    }
+    out
+}
+
+/// What a candidate source is to its host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// The host copies (most of, or the last lines of) this body.
+    Body(u32),
+    /// The host ends with what ends this document too (its appended tail,
+    /// or its own last lines): a shared tail, not a copy of its article.
+    Tail(u32),
+}
+
+/// What [`decide`] found: where the host's tail would start, what it
+/// is, and the texts whose relatedness decides.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// The host's line where the tail starts.
+    pub line: usize,
+    /// The source, as a copied body or a shared tail.
+    pub source: Source,
+    /// Share of the source's words the copy covers.
+    pub share: f64,
+    /// The host's body tokens before the tail (its own article).
+    pub head: Vec<u64>,
+    /// What the head must be unrelated to: what is copied and, for a
+    /// block that ends both documents, the source's head too (related
+    /// articles may well end alike).
+    pub texts: Vec<Vec<u64>>,
+}
+
+/// Whether `host` (a body without a marker tail) ends with a copy of
+/// `source` (the tokens of document `x`'s body, or of its tail when
+/// `is_tail`) after an article of its own, and where (step 1 of the
+/// module doc: relatedness is left to [`find`]).
+pub fn decide(
+    host: &Lines,
+    x: u32,
+    source: &[u64],
+    is_tail: bool,
+    cfg: &Config,
+) -> Option<Decision> {
+    let prepared = Prepared::new(&host.toks, cfg.passage.anchor_words);
+    decide_with(host, &prepared, x, source, is_tail, cfg)
+}
+
+/// [`decide`], with the host's tokens prepared for alignment once for
+/// all its sources.
+pub fn decide_with(
+    host: &Lines,
+    prepared: &Prepared<'_>,
+    x: u32,
+    source: &[u64],
+    is_tail: bool,
+    cfg: &Config,
+) -> Option<Decision> {
+    let pc = &cfg.passage;
+    let gap = pc.gap as u32;
+    let head_words = tails::MIN_HEAD_WORDS as usize;
+    let min_words = cfg.min_contains_shingles + cfg.shingle_words - 1;
+    if host.toks.len() < head_words + min_words || source.len() < min_words {
+        return None;
+    }
+    let found = prepared.align(source, &AHashSet::new(), pc);
+    // A host that opens with the source's text is not a page carrying it
+    // after an article of its own.
+    if found.is_empty() || found.iter().any(|m| m.a[0] < tails::MIN_HEAD_WORDS) {
+        return None;
+    }
+    let mut bs: Vec<[u32; 2]> = found.iter().map(|m| m.b).collect();
+    bs.sort_unstable();
+    let covered = covered(&bs);
+    let share = f64::from(covered) / source.len() as f64;
+    let (kind, texts): (Source, Vec<&[u64]>) = if share >= cfg.containment_threshold {
+        let kind = if is_tail {
+            Source::Tail(x)
+        } else {
+            Source::Body(x)
+        };
+        (kind, vec![source])
+    } else {
+        // The source's last lines: the same block ends both documents.
+        let block = last_block(&bs, gap)?;
+        if is_tail
+            || block[1] + gap < source.len() as u32
+            || (block[1] - block[0]) < min_words as u32
+        {
+            return None;
+        }
+        let (head, tail) = source.split_at(block[0] as usize);
+        // Related articles may well end alike: the host's head must be
+        // unrelated to the source's head as well.
+        (Source::Tail(x), vec![tail, head])
+    };
+    let copied: Vec<[u32; 2]> = found.iter().map(|m| m.a).collect();
+    let k = tails::trailing(&host.lines, &copied, gap)?;
+    let start = host.lines[k].start;
+    // The copy lies mostly in the tail.
+    let inside: u32 = copied
+        .iter()
+        .map(|r| r[1].saturating_sub(r[0].max(start)))
+        .sum();
+    let all: u32 = copied.iter().map(|r| r[1] - r[0]).sum();
+    if 2 * inside < all {
+        return None;
+    }
+    Some(Decision {
+        line: host.lines[k].line,
+        source: kind,
+        share,
+        head: host.toks[..start as usize].to_vec(),
+        texts: texts.into_iter().map(<[u64]>::to_vec).collect(),
+    })
+}
+
+/// Bytes between two passages of one block (generous: [`decide`] merges
+/// passages [`crate::config::PassageConfig::gap`] words apart).
+const BLOCK_GAP: u32 = 400;
+
+/// Whether the last block of `e`'s passages on the host's side (`a` when
+/// `side_h`) holds a good part of their words: a copy that ends the host
+/// holds most of what the two share (see [`decide`]); two reports of one
+/// story share passages all along.
+fn mostly_at_end(e: &Edge, side_h: bool) -> bool {
+    let mut spans: Vec<([u32; 2], u32)> = e
+        .passages
+        .iter()
+        .map(|p| {
+            if side_h {
+                (p.a, p.words)
+            } else {
+                (p.b, p.words_b)
+            }
+        })
+        .collect();
+    spans.sort_unstable();
+    let all: u32 = spans.iter().map(|s| s.1).sum();
+    let (mut end, mut last) = (0u32, 0u32);
+    for (k, &(r, w)) in spans.iter().enumerate() {
+        if k == 0 || r[0] > end + BLOCK_GAP {
+            last = 0;
+        }
+        last += w;
+        end = end.max(r[1]);
+    }
+    // Lenient: the alignment [`decide`] makes may merge more.
+    5 * last >= 2 * all
+}
+
+/// Whether the opening words of `h`'s body are mostly found in `x`'s
+/// body: then `h` starts as a copy of `x` and does not end with one.
+fn opens_with(corpus: &Corpus, bodies: &[Body], h: u32, x: u32, cfg: &Config) -> bool {
+    let tokens = |i: u32| {
+        let c = corpus.content(i as usize);
+        let b = &bodies[i as usize];
+        body_tokens_of(c.seg(), &b.marks, b.tail.as_ref())
+    };
+    let mut head = tokens(h);
+    head.truncate(tails::MIN_HEAD_WORDS as usize);
+    let first = shingles(&head, cfg.shingle_words);
+    let other = shingles(&tokens(x), cfg.shingle_words);
+    let found = first
+        .iter()
+        .filter(|s| other.binary_search(s).is_ok())
+        .count();
+    2 * found >= first.len()
+}
+
+/// Words of sorted ranges, overlaps counted once.
+fn covered(ranges: &[[u32; 2]]) -> u32 {
+    let (mut covered, mut end) = (0u32, 0u32);
+    for r in ranges {
+        covered += r[1].saturating_sub(r[0].max(end));
+        end = end.max(r[1]);
+    }
+    covered
+}
+
+/// The last block of `ranges` (sorted), merging ranges within `gap`.
+fn last_block(ranges: &[[u32; 2]], gap: u32) -> Option<[u32; 2]> {
+    let mut block: Option<[u32; 2]> = None;
+    for &r in ranges {
+        match &mut block {
+            Some(b) if r[0] <= b[1] + gap => b[1] = b[1].max(r[1]),
+            _ => block = Some(r),
+        }
+    }
+    block
+}
+
+/// A tail without a marker.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cut {
+    /// The document it is cut from.
+    pub host: u32,
+    /// Its first line.
+    pub line: usize,
+    /// The documents whose bodies it copies, with the share of each
+    /// covered, best first.
+    pub copies: Vec<(u32, f64)>,
+    /// The documents whose tails (or last lines) it repeats.
+    pub tails: Vec<u32>,
+}
+
+/// Whether a relation may put one body at the other's end.
+pub fn may_relate(r: Relation) -> bool {
+    matches!(
+        r,
+        Relation::Contains | Relation::NearDuplicate | Relation::SharedPassages
+    )
+}
+
+/// The cuts of hosts, from their decisions.
+fn cuts(mut decided: Vec<(u32, Decision)>) -> Vec<Cut> {
+    decided.sort_by_key(|x| (x.0, x.1.source));
+    decided
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|run| {
+            let line = run.iter().map(|d| d.1.line).min().unwrap_or(0);
+            let mut copies: Vec<(u32, f64)> = run
+                .iter()
+                .filter_map(|d| match d.1.source {
+                    Source::Body(x) => Some((x, d.1.share)),
+                    Source::Tail(_) => None,
+                })
+                .collect();
+            copies.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let tails = run
+                .iter()
+                .filter_map(|d| match d.1.source {
+                    Source::Tail(x) => Some(x),
+                    Source::Body(_) => None,
+                })
+                .collect();
+            Cut {
+                host: run[0].0,
+                line,
+                copies,
+                tails,
+            }
+        })
+        .collect()
+}
+
+/// Step 1 over the corpus: the decisions of every candidate, by host.
+/// Candidates are the pairs of `edges` that may put one body at the
+/// other's end, and the (body, host) pairs where a body holds another's
+/// tail. With `gate`, pairs whose measured scores and passages make a
+/// trailing copy unlikely are not aligned (a scan); without, every pair
+/// is (what could change as documents are added).
+pub fn structural(
+    corpus: &Corpus,
+    bodies: &[Body],
+    edges: &[Edge],
+    with_tails: &[(u32, u32)],
+    gate: bool,
+    cfg: &Config,
+) -> Vec<(u32, Decision)> {
+    let free = |h: u32| bodies[h as usize].tail.is_none();
+    let head = tails::MIN_HEAD_WORDS as usize;
+    let min_words = cfg.min_contains_shingles + cfg.shingle_words - 1;
+    let min = cfg.containment_threshold;
+    // Cheap conditions that [`decide`] would find false, from what the
+    // document and passage levels measured: a host with room for an
+    // article of its own and a copy, most of the smaller body in the
+    // larger or passages that reach the host's last line.
+    let likely = |e: &Edge, h: u32, x: u32, side_h: bool| {
+        let (bh, bx) = (&bodies[h as usize], &bodies[x as usize]);
+        if bx.words < min_words || bh.words < head + min_words {
+            return false;
+        }
+        if !gate {
+            return may_relate(e.relation);
+        }
+        match e.relation {
+            Relation::Contains | Relation::NearDuplicate => {
+                e.containment >= min
+                    && bh.words as f64 >= min * bx.words as f64 + head as f64
+                    && !opens_with(corpus, bodies, h, x, cfg)
+            }
+            Relation::SharedPassages => {
+                let (mut in_x, mut at_end, mut at_start, mut ends_x) = (0, false, false, false);
+                for p in &e.passages {
+                    let (ph, px, wx) = if side_h {
+                        (p.a, p.b, p.words_b)
+                    } else {
+                        (p.b, p.a, p.words)
+                    };
+                    in_x += wx as usize;
+                    at_end |= ph[1] > bh.last;
+                    at_start |= ph[0] < bh.head_end;
+                    ends_x |= px[1] > bx.last;
+                }
+                let copied = in_x as f64 >= min * bx.words as f64 || ends_x;
+                at_end
+                    && !at_start
+                    && copied
+                    && in_x >= min_words
+                    && bh.words >= in_x + head
+                    && mostly_at_end(e, side_h)
+            }
+            _ => false,
+        }
+    };
+    let mut cands: Vec<(u32, u32, bool)> = edges
+        .par_iter()
+        .flat_map_iter(|e| [(e, e.a, e.b, true), (e, e.b, e.a, false)])
+        .filter(|&(e, h, x, side_h)| free(h) && likely(e, h, x, side_h))
+        .map(|(_, h, x, _)| (h, x, false))
+        .collect();
+    cands.extend(
+        with_tails
+            .iter()
+            .filter(|&&(x, host)| x != host && free(x))
+            .map(|&(x, host)| (x, host, true)),
+    );
+    cands.sort_unstable();
+    cands.dedup();
+    if cands.is_empty() {
+        return Vec::new();
+    }
+    let by_host: Vec<&[(u32, u32, bool)]> = cands.chunk_by(|x, y| x.0 == y.0).collect();
+    let decided: Vec<(u32, Decision)> = by_host
+        .par_iter()
+        .flat_map_iter(|run| {
+            let h = run[0].0;
+            let content = corpus.content(h as usize);
+            let b = &bodies[h as usize];
+            let lines = lines_of(content.text(), content.seg(), &b.marks, None);
+            let prepared = Prepared::new(&lines.toks, cfg.passage.anchor_words);
+            run.iter()
+                .filter_map(|&(_, x, is_tail)| {
+                    let c = corpus.content(x as usize);
+                    let seg = c.seg();
+                    let bx = &bodies[x as usize];
+                    let source = if is_tail {
+                        let t = bx.tail.as_ref()?;
+                        seg.tokens[seg.lines[t.line].tok_start as usize..].to_vec()
+                    } else {
+                        body_tokens_of(seg, &bx.marks, bx.tail.as_ref())
+                    };
+                    decide_with(&lines, &prepared, x, &source, is_tail, cfg).map(|d| (h, d))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    decided
+}
+
+/// Tails without a marker in the corpus, by host (see [`structural`]
+/// for the candidates).
+pub fn find(
+    corpus: &Corpus,
+    bodies: &[Body],
+    edges: &[Edge],
+    with_tails: &[(u32, u32)],
+    cfg: &Config,
+) -> Vec<Cut> {
+    let decided = structural(corpus, bodies, edges, with_tails, true, cfg);
+    if decided.is_empty() {
+        return Vec::new();
+    }
+    let words: AHashSet<u64> = decided
+        .iter()
+        .flat_map(|(_, d)| d.head.iter().chain(d.texts.iter().flatten()))
+        .copied()
+        .collect();
+    let step = bodies.len().div_ceil(SAMPLE).max(1);
+    let df = document_frequencies(corpus, bodies, &words, step);
+    let sampled = bodies.len().div_ceil(step) as f64;
+    // Words in every sampled document weigh nothing.
+    let idf = |w: u64| ((sampled + 1.0) / f64::from(df.get(&w).copied().unwrap_or(0) + 1)).ln();
+    let unrelated: Vec<(u32, Decision)> = decided
+        .into_par_iter()
+        .filter(|(_, d)| d.texts.iter().all(|t| cosine(&d.head, t, &idf) < RELATED))
+        .collect();
+    cuts(unrelated)
+}
+
+/// Tf-idf cosine at or above which the article before a trailing copy
+/// is related to it. Measured by hand on SaudiNewsNet and ANT: an
+/// article and the related item a newspaper appends itself (the other
+/// side's reaction, the previous day's report, background on the same
+/// place) score 0.1–0.8; an article and the unrelated one a page carries
+/// after it 0.01–0.09.
+pub const RELATED: f64 = 0.1;
+
+/// Documents in a sample of this many, at most, give the document
+/// frequencies of the relatedness check.
+const SAMPLE: usize = 4096;
+
+/// Document frequencies of `words` over every `step`-th body.
+fn document_frequencies(
+    corpus: &Corpus,
+    bodies: &[Body],
+    words: &AHashSet<u64>,
+    step: usize,
+) -> AHashMap<u64, u32> {
+    let mut found: Vec<u64> = (0..bodies.len())
+        .into_par_iter()
+        .filter(|i| i % step == 0)
+        .flat_map_iter(|i| {
+            let c = corpus.content(i);
+            let b = &bodies[i];
+            let mut t = body_tokens_of(c.seg(), &b.marks, b.tail.as_ref());
+            t.retain(|w| words.contains(w));
+            t.sort_unstable();
+            t.dedup();
+            t
+        })
+        .collect();
+    found.par_sort_unstable();
+    found
+        .chunk_by(|x, y| x == y)
+        .map(|r| (r[0], r.len() as u32))
+        .collect()
+}
+
+/// Tf-idf cosine similarity of two token sequences.
+fn cosine(a: &[u64], b: &[u64], idf: &(dyn Fn(u64) -> f64 + Sync)) -> f64 {
+    // Term frequencies as sorted (word, count): sums run in word order,
+    // never in hash order.
+    let tf = |t: &[u64]| {
+        let mut v = t.to_vec();
+        v.sort_unstable();
+        v.chunk_by(|x, y| x == y)
+            .map(|r| (r[0], r.len() as f64))
+            .collect::<Vec<(u64, f64)>>()
+    };
+    let (ta, tb) = (tf(a), tf(b));
+    let norm = |t: &[(u64, f64)]| {
+        t.iter()
+            .map(|&(w, c)| (c * idf(w)).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    while i < ta.len() && j < tb.len() {
+        match ta[i].0.cmp(&tb[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += ta[i].1 * tb[j].1 * idf(ta[i].0).powi(2);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let n = norm(&ta) * norm(&tb);
+    if n == 0.0 {
+        0.0
+    } else {
+        dot / n
+    }
+}
+
+/// Cuts `cut`'s tail from its host's body and signs it again.
+fn cut_body(corpus: &Corpus, bodies: &mut [Body], c: &Cut, cfg: &Config) {
+    let h = c.host as usize;
+    let content = corpus.content(h);
+    let tail = Tail {
+        line: c.line,
+        marker: None,
+    };
+    let marks = std::mem::take(&mut bodies[h].marks);
+    bodies[h] = super::sign(
+        content.seg(),
+        corpus.text_len(h),
+        marks,
+        Some(tail),
+        false,
+        cfg,
+    );
+}
+
+/// Whether a scan of `corpus` (with `bodies`, as [`super::bodies`]
+/// returns them) has a candidate for a tail without a marker (step 1 of
+/// the module doc finds one): whether a cut could be involved in
+/// anything the corpus relates, now or with documents added, since step
+/// 2 depends on the whole corpus.
+pub fn any_candidate(
+    corpus: &Corpus,
+    bodies: &[Body],
+    cfg: &Config,
+    progress: &dyn crate::progress::Progress,
+) -> crate::error::Result<bool> {
+    if !cfg.passages {
+        return Ok(false);
+    }
+    let groups = super::exact_groups(bodies);
+    let edges = super::document_edges(bodies, &groups, cfg, progress);
+    let found = super::passages::passage_edges(corpus, bodies, &edges, cfg, progress)?;
+    let edges = super::passages::combine(edges, found.edges);
+    Ok(!structural(corpus, bodies, &edges, &found.bodies_with_tails, false, cfg).is_empty())
+}
+
+/// Cuts the tails `cuts` from their hosts' bodies and scores every pair
+/// of a host again: on the new bodies, with the passages that lie in both
+/// bodies; a pair whose shared text is in a tail becomes `tail_copy`.
+pub fn apply(
+    corpus: &Corpus,
+    bodies: &mut [Body],
+    edges: Vec<Edge>,
+    tail_copies: &mut [Option<u32>],
+    cuts: &[Cut],
+    cfg: &Config,
+) -> Vec<Edge> {
+    if cuts.is_empty() {
+        return edges;
+    }
+    for c in cuts {
+        cut_body(corpus, bodies, c, cfg);
+        tail_copies[c.host as usize] = c.copies.first().map(|x| x.0);
+    }
+    let cut: AHashSet<u32> = cuts.iter().map(|c| c.host).collect();
+    let mut linked: Vec<(u32, u32)> = cuts
+        .iter()
+        .flat_map(|c| {
+            c.copies
+                .iter()
+                .map(|x| x.0)
+                .chain(c.tails.iter().copied())
+                .map(move |x| (c.host.min(x), c.host.max(x)))
+        })
+        .collect();
+    linked.sort_unstable();
+    linked.dedup();
+    let bodies = &*bodies;
+    let sh = |i: u32| {
+        let c = corpus.content(i as usize);
+        let b = &bodies[i as usize];
+        shingles(
+            &body_tokens_of(c.seg(), &b.marks, b.tail.as_ref()),
+            cfg.shingle_words,
+        )
+    };
+    let mut out: Vec<Edge> = Vec::with_capacity(edges.len() + linked.len());
+    let mut touched: Vec<Edge> = Vec::new();
+    for e in edges {
+        if cut.contains(&e.a) || cut.contains(&e.b) {
+            touched.push(e);
+        } else {
+            out.push(e);
+        }
+    }
+    let mut done = AHashSet::new();
+    let rescored: Vec<Option<Edge>> = touched
+        .into_par_iter()
+        .map(|e| rescore(bodies, e, &sh, &linked, cfg))
+        .collect();
+    for e in rescored.into_iter().flatten() {
+        done.insert((e.a, e.b));
+        out.push(e);
+    }
+    let extra: Vec<Edge> = linked
+        .par_iter()
+        .filter(|p| !done.contains(p))
+        .map(|&(a, b)| {
+            let s = verify::score(&sh(a), &sh(b));
+            Edge {
+                a,
+                b,
+                relation: Relation::TailCopy,
+                jaccard: s.jaccard,
+                containment: s.containment,
+                passages: Vec::new(),
+            }
+        })
+        .collect();
+    out.extend(extra);
+    out.par_sort_unstable_by_key(|e| (e.a, e.b));
+    out
+}
+
+/// Pair `e` on the new bodies, or `None` when nothing relates it any
+/// more.
+fn rescore(
+    bodies: &[Body],
+    mut e: Edge,
+    sh: &(dyn Fn(u32) -> Vec<u64> + Sync),
+    linked: &[(u32, u32)],
+    cfg: &Config,
+) -> Option<Edge> {
+    let s = verify::score(&sh(e.a), &sh(e.b));
+    let (end_a, end_b) = (bodies[e.a as usize].end, bodies[e.b as usize].end);
+    let was_tail = e.relation == Relation::TailCopy;
+    let (inside, outside): (Vec<_>, Vec<_>) = std::mem::take(&mut e.passages)
+        .into_iter()
+        .partition(|p| p.a[1] <= end_a && p.b[1] <= end_b);
+    let words: u32 = inside.iter().map(|p| p.words).sum();
+    e.jaccard = s.jaccard;
+    e.containment = s.containment;
+    let linked = linked.binary_search(&(e.a, e.b)).is_ok();
+    e.relation = if let Some(r) = verify::classify(s, cfg) {
+        r
+    } else if !inside.is_empty() && words as usize >= cfg.passage.min_words {
+        Relation::SharedPassages
+    } else if was_tail || !outside.is_empty() || linked {
+        Relation::TailCopy
+    } else {
+        return None;
+    };
+    if e.relation == Relation::SharedPassages || e.relation.joins_duplicates() {
+        e.passages = inside;
+    }
+    Some(e)
+}

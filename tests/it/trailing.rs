@@ -1,0 +1,178 @@
+//! Tails without a marker (issue 3): a document's last lines that copy
+//! another document's body, after an unrelated article of its own. The
+//! articles are in `tests/fixtures/trailing/` (see its README), written
+//! for these tests.
+
+use std::path::{Path, PathBuf};
+
+use neardup::report::Report;
+use neardup::Config;
+
+use crate::util::scan;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trailing")
+}
+
+/// The fixture articles copied to `dir` (without `leave_out`).
+fn corpus(dir: &Path, leave_out: &[&str]) -> PathBuf {
+    for e in std::fs::read_dir(fixtures()).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        let txt = p.extension().is_some_and(|e| e == "txt");
+        if txt && !leave_out.contains(&name.as_str()) {
+            std::fs::copy(&p, dir.join(&name)).unwrap();
+        }
+    }
+    dir.to_path_buf()
+}
+
+fn text(name: &str) -> String {
+    std::fs::read_to_string(fixtures().join(name)).unwrap()
+}
+
+fn relation(r: &Report, a: &str, b: &str) -> Option<String> {
+    let (a, b) = if a < b { (a, b) } else { (b, a) };
+    r.pairs
+        .iter()
+        .find(|p| p.a == a && p.b == b)
+        .map(|p| p.relation.as_str().to_string())
+}
+
+fn clustered(r: &Report, a: &str, b: &str) -> bool {
+    r.clusters
+        .iter()
+        .any(|c| c.members.iter().any(|m| m == a) && c.members.iter().any(|m| m == b))
+}
+
+#[test]
+fn trailing_copy_of_another_body_is_a_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scan(&[corpus(dir.path(), &[])], &Config::default());
+    let r = &s.report;
+    for host in ["water.txt", "weather.txt"] {
+        let text = text(host);
+        let d = r.documents.iter().find(|d| d.id == host).unwrap();
+        assert_eq!(d.tails.len(), 1, "{host}: {d:?}");
+        let t = &d.tails[0];
+        // The tail starts at the copied article's first line and runs to
+        // the end; the body is the host's own article.
+        assert_eq!(t.start as usize, text.find("تأهل فريق").unwrap(), "{host}");
+        assert_eq!(t.end as usize, text.trim_end().len(), "{host}");
+        assert_eq!(t.marker, None);
+        assert_eq!(t.copies.as_deref(), Some("match.txt"));
+        assert_eq!(d.body[1], t.start);
+        assert!(
+            text[..t.start as usize]
+                .trim_end()
+                .ends_with("خلال مراحل التشغيل المختلفة.")
+                || text[..t.start as usize]
+                    .trim_end()
+                    .ends_with("بسبب الغبار الكثيف.")
+        );
+        assert_eq!(relation(r, host, "match.txt").as_deref(), Some("tail_copy"));
+    }
+    // The copied article itself keeps its whole body.
+    assert!(r
+        .documents
+        .iter()
+        .find(|d| d.id == "match.txt")
+        .is_none_or(|d| d.tails.is_empty()));
+    assert!(
+        r.to_json().contains("\"marker\": null"),
+        "marker-less tails say so"
+    );
+}
+
+#[test]
+fn hosts_of_one_tail_are_not_clustered() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scan(&[corpus(dir.path(), &[])], &Config::default());
+    let r = &s.report;
+    // Without the cut, the two hosts (and the copied article) would be a
+    // story through the shared text; with it, their pair is a tail copy,
+    // which joins no cluster.
+    assert_eq!(
+        relation(r, "water.txt", "weather.txt").as_deref(),
+        Some("tail_copy"),
+        "the same tail"
+    );
+    for (a, b) in [
+        ("water.txt", "weather.txt"),
+        ("water.txt", "match.txt"),
+        ("weather.txt", "match.txt"),
+    ] {
+        assert!(!clustered(r, a, b), "{a} {b}: {:?}", r.clusters);
+    }
+    // Without the match report in the corpus, the block that ends both
+    // unrelated hosts is still their tail, linked to no copied document.
+    let dir = tempfile::tempdir().unwrap();
+    let s = scan(&[corpus(dir.path(), &["match.txt"])], &Config::default());
+    let r = &s.report;
+    for host in ["water.txt", "weather.txt"] {
+        let d = r.documents.iter().find(|d| d.id == host).unwrap();
+        assert_eq!(d.tails.len(), 1, "{host}: {d:?}");
+        assert_eq!(d.tails[0].copies, None);
+        assert_eq!(d.tails[0].marker, None);
+    }
+    assert_eq!(
+        relation(r, "water.txt", "weather.txt").as_deref(),
+        Some("tail_copy")
+    );
+    assert!(!clustered(r, "water.txt", "weather.txt"));
+}
+
+#[test]
+fn related_closing_paragraph_stays_in_the_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scan(&[corpus(dir.path(), &[])], &Config::default());
+    let r = &s.report;
+    // The excerpt is the conference report's last paragraph, printed on
+    // its own by another outlet; the report before it is about the same
+    // event: no tail, and the pair is an excerpt (`contains`), clustered.
+    let d = r.documents.iter().find(|d| d.id == "conference.txt");
+    assert!(d.is_none_or(|d| d.tails.is_empty()), "{d:?}");
+    if let Some(d) = d {
+        assert_eq!(d.body[1] as usize, text("conference.txt").len());
+    }
+    assert_eq!(
+        relation(r, "conference.txt", "excerpt.txt").as_deref(),
+        Some("contains")
+    );
+    assert!(clustered(r, "conference.txt", "excerpt.txt"));
+}
+
+/// Tails without a marker are found alike on 1 and 4 threads and with
+/// the corpus spilled to disk.
+#[test]
+fn trailing_tails_are_deterministic_and_spill_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = corpus(dir.path(), &[]);
+    let spill = tempfile::tempdir().unwrap();
+    let json = |cfg: Config| {
+        let mut r = scan(std::slice::from_ref(&path), &cfg).report;
+        r.stats.seconds = 0.0;
+        r.to_json()
+    };
+    let one = json(Config {
+        threads: 1,
+        ..Config::default()
+    });
+    assert!(one.contains("\"marker\": null"));
+    assert_eq!(
+        one,
+        json(Config {
+            threads: 4,
+            ..Config::default()
+        })
+    );
+    assert_eq!(
+        one,
+        json(Config {
+            threads: 2,
+            spill_above: 0,
+            spill_dir: Some(spill.path().to_path_buf()),
+            ..Config::default()
+        })
+    );
+}
