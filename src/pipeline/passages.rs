@@ -54,6 +54,9 @@ fn byte_span(content: &Content<'_>, pos: &[u32], r: [u32; 2]) -> [u32; 2] {
     ]
 }
 
+/// Pairs aligned in one go against one prepared document.
+const GROUP: usize = 64;
+
 /// Finds shared passages for pairs without a document-level relation,
 /// and tail copies.
 pub fn passage_edges(
@@ -107,7 +110,6 @@ pub fn passage_edges(
     // tokens and shingle set. Groups are cut to at most `GROUP` pairs so
     // that a document with thousands of partners (a digest page) does
     // not leave one thread working alone.
-    const GROUP: usize = 64;
     let groups: Vec<&[(u32, u32)]> = todo
         .chunk_by(|x, y| x.0 == y.0)
         .flat_map(|g| g.chunks(GROUP))
