@@ -4,6 +4,7 @@
 # 25,030 articles are indexed, ANT's 31,525 added, then the next 5,000;
 # the last 1,000 are queried (batch and streaming).
 #   bash bench/index.sh            # release build, 3 query runs
+#   EXTRA=--no-trailing-tails bash bench/index.sh   # options for every command
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
@@ -27,8 +28,9 @@ for name, part in [("snn_a", rows[:25030]), ("snn_b", rows[25030:30030]), ("snn_
         out.writelines(r[1] + "\n" for r in part)
 PY
 fi
-snn=(--id-field url --text-field content --source-field source)
-ant=(--id-field docno --text-field text --source-field src)
+read -r -a extra <<< "${EXTRA:-}"
+snn=(--id-field url --text-field content --source-field source "${extra[@]}")
+ant=(--id-field docno --text-field text --source-field src "${extra[@]}")
 t() { /usr/bin/time -f "$1: %e s wall, %U s user, %M KB peak" "${@:2}" > /dev/null; }
 ix="$OUT/archive.ndx"
 t "build 25,030" "$BIN" index build "$OUT/snn_a.jsonl" --index "$ix" "${snn[@]}" -q
@@ -44,6 +46,7 @@ echo "compacted: $(stat -c %s "$ix") bytes"
 for _ in $(seq "$RUNS"); do
   t "query 1,000 (compacted)" "$BIN" query "$ix" "$OUT/snn_q.jsonl" "${snn[@]}" -q --report "$OUT/query.json"
 done
-jq -c '{url: .url, content: .content, source: .source}' "$OUT/snn_q.jsonl" > "$OUT/stream.jsonl"
-t "streaming 1,000" "$BIN" query "$ix" - "${snn[@]}" < "$OUT/stream.jsonl"
+# STREAM_N: articles streamed (default 1,000).
+jq -c '{url: .url, content: .content, source: .source}' "$OUT/snn_q.jsonl" | head -n "${STREAM_N:-1000}" > "$OUT/stream.jsonl"
+t "streaming ${STREAM_N:-1000}" "$BIN" query "$ix" - "${snn[@]}" < "$OUT/stream.jsonl"
 python3 bench/stream_latency.py "$BIN" "$ix" "$OUT/stream.jsonl" -- "${snn[@]}"

@@ -128,8 +128,12 @@ pub(super) fn run_query(args: QueryArgs, matches: Option<&ArgMatches>) -> Result
     bars.start("opening", None);
     let opened = Index::open(&path)?;
     bars.finish();
-    let cfg = resolve(&common, matches, &opened);
+    let mut cfg = resolve(&common, matches, &opened);
     if common.paths.len() == 1 && common.paths[0].as_os_str() == "-" {
+        // A scraper pipes one article at a time and waits: tails without
+        // a marker (whole-corpus statistics, so the whole pipeline for
+        // every document) only when asked for.
+        cfg.trailing_tails = common.trailing_tails;
         anyhow::ensure!(
             report.is_none(),
             "`query INDEX -` streams one JSON line per document; --report is not available"

@@ -100,8 +100,13 @@ struct Common {
     /// No tails without a marker (trailing copies of other documents):
     /// lets `query` and `index add` answer from the index's stored
     /// analysis.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "trailing_tails")]
     no_trailing_tails: bool,
+    /// Tails without a marker in streaming queries (`query INDEX -`),
+    /// which leave them out by default: each document then needs the
+    /// whole pipeline (seconds per document instead of milliseconds).
+    #[arg(long)]
+    trailing_tails: bool,
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,

@@ -146,55 +146,64 @@ fn streaming_answers_each_document_on_its_own() {
         None,
     ));
     let input = std::fs::read(new_docs()).expect("read");
-    let out = ok(&neardup(
-        &["query", s(&archive), "-", "--threads", "2"],
-        Some(&input),
-    ));
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect();
-    assert_eq!(
-        lines.len(),
-        10,
-        "one line per record, the broken one included"
-    );
-    assert!(
-        lines[5]["id"].is_null()
-            && lines[5]["warnings"][0]
-                .as_str()
-                .is_some_and(|w| w.contains("invalid JSON"))
-    );
-    // Each answer is a scan of the indexed documents plus that one.
-    for (i, raw) in String::from_utf8_lossy(&input).lines().enumerate() {
-        if i == 5 {
-            continue;
+    // Tails without a marker only with --trailing-tails (each document
+    // then runs the whole pipeline).
+    for trailing in [false, true] {
+        let mut args = vec!["query", s(&archive), "-", "--threads", "2"];
+        if trailing {
+            args.push("--trailing-tails");
         }
-        let one = dir.path().join(format!("one-{i}.jsonl"));
-        std::fs::write(&one, format!("{raw}\n")).expect("write");
-        let (full, ids) = scan(&[indexed()], &[one], &cfg(1));
-        let mut want: Vec<(String, String, f64)> = about(&full, &ids)
-            .pairs
-            .iter()
-            .map(|p| {
-                let other = if ids.contains(&p.a) { &p.b } else { &p.a };
-                (other.clone(), p.relation.as_str().to_string(), p.jaccard)
-            })
+        let out = ok(&neardup(&args, Some(&input)));
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
             .collect();
-        want.sort_by(|x, y| x.0.cmp(&y.0));
-        let got: Vec<(String, String, f64)> = lines[i]["matches"]
-            .as_array()
-            .expect("matches")
-            .iter()
-            .map(|m| {
-                (
-                    m["id"].as_str().unwrap_or_default().to_string(),
-                    m["relation"].as_str().unwrap_or_default().to_string(),
-                    m["jaccard"].as_f64().unwrap_or(-1.0),
-                )
-            })
-            .collect();
-        assert_eq!(got, want, "line {}", i + 1);
+        assert_eq!(
+            lines.len(),
+            10,
+            "one line per record, the broken one included"
+        );
+        assert!(
+            lines[5]["id"].is_null()
+                && lines[5]["warnings"][0]
+                    .as_str()
+                    .is_some_and(|w| w.contains("invalid JSON"))
+        );
+        // Each answer is a scan of the indexed documents plus that one.
+        for (i, raw) in String::from_utf8_lossy(&input).lines().enumerate() {
+            if i == 5 {
+                continue;
+            }
+            let one = dir.path().join(format!("one-{i}.jsonl"));
+            std::fs::write(&one, format!("{raw}\n")).expect("write");
+            let cfg = Config {
+                trailing_tails: trailing,
+                ..cfg(1)
+            };
+            let (full, ids) = scan(&[indexed()], &[one], &cfg);
+            let mut want: Vec<(String, String, f64)> = about(&full, &ids)
+                .pairs
+                .iter()
+                .map(|p| {
+                    let other = if ids.contains(&p.a) { &p.b } else { &p.a };
+                    (other.clone(), p.relation.as_str().to_string(), p.jaccard)
+                })
+                .collect();
+            want.sort_by(|x, y| x.0.cmp(&y.0));
+            let got: Vec<(String, String, f64)> = lines[i]["matches"]
+                .as_array()
+                .expect("matches")
+                .iter()
+                .map(|m| {
+                    (
+                        m["id"].as_str().unwrap_or_default().to_string(),
+                        m["relation"].as_str().unwrap_or_default().to_string(),
+                        m["jaccard"].as_f64().unwrap_or(-1.0),
+                    )
+                })
+                .collect();
+            assert_eq!(got, want, "line {} (trailing tails: {trailing})", i + 1);
+        }
     }
 }
 
