@@ -171,13 +171,7 @@ fn shuffled_reuse_is_found_through_rare_words() {
     let dir = tempdir();
     let cfg = cfg(2);
     let indexed_docs = random_corpus(40, 160);
-    let mut state = 7u64;
-    let mut next = |m: usize| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((state >> 33) % m as u64) as usize
-    };
+    let mut next = lcg(7);
     let mut new: Vec<Document> = Vec::new();
     for (k, d) in indexed_docs
         .iter()

@@ -153,6 +153,17 @@ fn is_index_error(e: &Error, words: &str) -> bool {
     matches!(e, Error::Index { message, .. } if message.contains(words))
 }
 
+/// A small deterministic generator: `next(m)` draws from `0..m` (PCG's
+/// 64-bit LCG, high bits).
+fn lcg(mut state: u64) -> impl FnMut(usize) -> usize {
+    move |m: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) % m as u64) as usize
+    }
+}
+
 /// Documents made of lines drawn from a small pool (seed paragraphs,
 /// short datelines and bylines, "read also" markers), many sharing
 /// lines, some copies of others: lines flip into boilerplate, groups
@@ -177,13 +188,7 @@ fn random_corpus(seed: u64, n: usize) -> Vec<Document> {
         "إقرأ أيضاً:",
         "تابعونا على قناتنا في تيليجرام",
     ];
-    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-    let mut next = |m: usize| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((state >> 33) % m as u64) as usize
-    };
+    let mut next = lcg(seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
     let mut docs: Vec<Document> = Vec::new();
     for i in 0..n {
         let text = if i > 0 && next(6) == 0 {

@@ -190,20 +190,25 @@ fn araplagdet_pan_measures() {
     }
 }
 
+/// A scan of the ANT corpus with its field names.
+fn ant_scan() -> pipeline::Scan {
+    let mut cfg = Config::default();
+    cfg.input.id_field = "docno".into();
+    cfg.input.source_field = "src".into();
+    pipeline::scan(
+        &[shared_data().join("antcorpus/docs.jsonl.gz")],
+        &cfg,
+        &Silent,
+    )
+    .unwrap()
+}
+
 /// ANT: the site boilerplate is found; link lines are not tails; no pair
 /// is clustered through boilerplate alone.
 #[test]
 #[ignore = "needs ../shared/data (ANT corpus)"]
 fn ant_boilerplate_and_link_lines() {
-    let mut cfg = Config::default();
-    cfg.input.id_field = "docno".into();
-    cfg.input.source_field = "src".into();
-    let s = pipeline::scan(
-        &[shared_data().join("antcorpus/docs.jsonl.gz")],
-        &cfg,
-        &Silent,
-    )
-    .unwrap();
+    let s = ant_scan();
     let r = &s.report;
     let has = |needle: &str, min: usize| {
         r.boilerplate
@@ -269,15 +274,7 @@ fn ant_boilerplate_and_link_lines() {
 #[test]
 #[ignore = "needs ../shared/data (ANT)"]
 fn ant_bbc_mid_article_link_blocks() {
-    let mut cfg = Config::default();
-    cfg.input.id_field = "docno".into();
-    cfg.input.source_field = "src".into();
-    let s = pipeline::scan(
-        &[shared_data().join("antcorpus/docs.jsonl.gz")],
-        &cfg,
-        &Silent,
-    )
-    .unwrap();
+    let s = ant_scan();
     let r = &s.report;
     for (id, after) in [
         ("BB-internationalNews-747-20180705", "نظمت الشابة ألكسندريا"),

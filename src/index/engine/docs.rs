@@ -9,20 +9,12 @@ use crate::boilerplate::{self, line_set, Kind, Stats};
 use crate::config::Config;
 use crate::corpus::Document;
 use crate::hash;
-use crate::index::analysis::KEY_MASK;
+use crate::index::state::keys40;
 use crate::passage::{grams, set};
 use crate::pipeline::body_positions;
 use crate::segment::{segment, Markers, Segmented};
 use crate::shingle::shingles;
 use crate::tails::{self, Tail};
-
-/// The sorted, de-duplicated `key40` classes of `keys`.
-pub(crate) fn keys40(keys: &[u64]) -> Vec<u64> {
-    let mut v: Vec<u64> = keys.iter().map(|h| h & KEY_MASK).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
 
 /// A body and everything the engine derives from it.
 #[derive(Clone, Debug, Default, PartialEq)]
