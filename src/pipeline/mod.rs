@@ -534,30 +534,6 @@ pub fn exact_groups_with<'a>(
     groups
 }
 
-/// The band shape of a run. Choosing one is a numeric search (tens of
-/// milliseconds): the last choice is remembered, since bodies are signed
-/// one at a time.
-pub fn band_shape(cfg: &Config) -> lsh::Bands {
-    type Chosen = Option<((u64, usize), lsh::Bands)>;
-    static LAST: std::sync::Mutex<Chosen> = std::sync::Mutex::new(None);
-    if let (Some(bands), Some(rows)) = (cfg.bands, cfg.rows) {
-        return lsh::Bands { bands, rows };
-    }
-    let key = (cfg.threshold.to_bits(), cfg.permutations);
-    if let Ok(last) = LAST.lock() {
-        if let Some((k, shape)) = *last {
-            if k == key {
-                return shape;
-            }
-        }
-    }
-    let shape = lsh::choose(cfg.threshold, cfg.permutations);
-    if let Ok(mut last) = LAST.lock() {
-        *last = Some((key, shape));
-    }
-    shape
-}
-
 /// Wall-clock timer for the report.
 pub fn timer() -> Instant {
     Instant::now()
@@ -572,7 +548,7 @@ pub mod trailing;
 pub use store::Content;
 
 pub use assemble::{clusters, removals, report, Cluster};
-pub use relate::{document_edges, Edge, Passage};
+pub use relate::{band_shape, document_edges, Edge, Passage};
 
 use crate::report::Report;
 

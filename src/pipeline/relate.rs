@@ -69,7 +69,7 @@ pub fn document_edges_with<'a>(
     progress: &dyn Progress,
     shingles: &(dyn Fn(u32) -> Cow<'a, [u64]> + Sync),
 ) -> Vec<Edge> {
-    let shape = super::band_shape(cfg);
+    let shape = band_shape(cfg);
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
     progress.start("candidates", None);
     let key = |d: u32, band: usize| {
@@ -146,4 +146,28 @@ fn edge(x: u32, y: u32, relation: Relation, jaccard: f64, containment: f64) -> E
         containment,
         passages: Vec::new(),
     }
+}
+
+/// The band shape of a run. Choosing one is a numeric search (tens of
+/// milliseconds): the last choice is remembered, since bodies are signed
+/// one at a time.
+pub fn band_shape(cfg: &Config) -> lsh::Bands {
+    type Chosen = Option<((u64, usize), lsh::Bands)>;
+    static LAST: std::sync::Mutex<Chosen> = std::sync::Mutex::new(None);
+    if let (Some(bands), Some(rows)) = (cfg.bands, cfg.rows) {
+        return lsh::Bands { bands, rows };
+    }
+    let key = (cfg.threshold.to_bits(), cfg.permutations);
+    if let Ok(last) = LAST.lock() {
+        if let Some((k, shape)) = *last {
+            if k == key {
+                return shape;
+            }
+        }
+    }
+    let shape = lsh::choose(cfg.threshold, cfg.permutations);
+    if let Ok(mut last) = LAST.lock() {
+        *last = Some((key, shape));
+    }
+    shape
 }
