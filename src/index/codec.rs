@@ -43,8 +43,9 @@ pub fn pack<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
     zstd::bulk::compress(&raw, LEVEL).map_err(|e| format!("cannot compress: {e}"))
 }
 
-/// Decompresses and deserializes a value written by [`pack`].
-pub fn unpack<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+/// The decompressed size a zstd frame declares, refused when missing or
+/// implausible (a corrupted header must not make us allocate gigabytes).
+fn frame_size(bytes: &[u8]) -> Result<u64, String> {
     let size = zstd::zstd_safe::get_frame_content_size(bytes)
         .ok()
         .flatten()
@@ -52,6 +53,12 @@ pub fn unpack<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     if size > MAX_DECOMPRESSED {
         return Err(format!("implausible decompressed size {size}"));
     }
+    Ok(size)
+}
+
+/// Decompresses and deserializes a value written by [`pack`].
+pub fn unpack<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let size = frame_size(bytes)?;
     let raw = zstd::bulk::decompress(bytes, size as usize)
         .map_err(|e| format!("cannot decompress: {e}"))?;
     decode(&raw)
@@ -121,13 +128,7 @@ pub fn unpack_with<T: DeserializeOwned>(
     d: &mut zstd::bulk::Decompressor<'_>,
     bytes: &[u8],
 ) -> Result<T, String> {
-    let size = zstd::zstd_safe::get_frame_content_size(bytes)
-        .ok()
-        .flatten()
-        .ok_or("not a complete zstd frame")?;
-    if size > MAX_DECOMPRESSED {
-        return Err(format!("implausible decompressed size {size}"));
-    }
+    let size = frame_size(bytes)?;
     let raw = d
         .decompress(bytes, size as usize)
         .map_err(|e| format!("cannot decompress: {e}"))?;

@@ -118,15 +118,7 @@ pub fn build(
             store::docs_segment(path, &input.docs, &cfg.input, store::now(), format::VERSION)?,
         ];
         let empty = Archive::empty();
-        let job = Job {
-            ar: &empty,
-            index: None,
-            input: &input,
-            reported: input.docs.len() as u32,
-            report: false,
-            delta: true,
-            start: pipeline::timer(),
-        };
+        let job = Job::analyse_all(&empty, &input);
         // Without an analysis (two shingle sets sharing a fingerprint),
         // queries run the whole pipeline.
         if let Ok(Outcome {
@@ -419,15 +411,7 @@ pub fn compact(path: &Path) -> Result<Written> {
             ..Input::default()
         };
         let empty = Archive::empty();
-        let job = Job {
-            ar: &empty,
-            index: None,
-            input: &input,
-            reported: input.docs.len() as u32,
-            report: false,
-            delta: true,
-            start: pipeline::timer(),
-        };
+        let job = Job::analyse_all(&empty, &input);
         let found = pipeline::in_pool(&cfg, || engine::run(&job, &cfg, &crate::progress::Silent))?;
         if let Ok(Outcome { delta: Some(d), .. }) = found {
             segments.push(store::analysis_segment(path, &d)?);

@@ -83,6 +83,22 @@ pub(crate) struct Job<'a> {
     pub start: Instant,
 }
 
+impl<'a> Job<'a> {
+    /// The analysis of `input` alone (no archive, no report): what `index
+    /// build` and `index compact` store.
+    pub fn analyse_all(empty: &'a Archive<'a>, input: &'a Input) -> Self {
+        Job {
+            ar: empty,
+            index: None,
+            input,
+            reported: input.docs.len() as u32,
+            report: false,
+            delta: true,
+            start: crate::pipeline::timer(),
+        }
+    }
+}
+
 /// What the engine computed.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
