@@ -548,6 +548,7 @@ pub mod trailing;
 pub use store::Content;
 
 pub use assemble::{clusters, removals, report, Cluster};
+pub use passages::combine;
 pub use relate::{band_shape, document_edges, Edge, Passage};
 
 use crate::report::Report;

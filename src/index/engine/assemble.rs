@@ -17,30 +17,12 @@ use super::{Eng, Job, Outcome};
 use crate::cluster::UnionFind;
 use crate::error::Result;
 use crate::index::analysis::{Delta, Record, VPair, JOIN_DUPLICATE, JOIN_STORY};
-use crate::pipeline::Edge;
+use crate::pipeline::{self, Edge};
 use crate::report::{
     ClusterKind, ClusterOut, DocumentOut, PairOut, Params, PassageOut, Report, Stats, TailOut,
     Tool, SCHEMA,
 };
 use crate::verify::Relation;
-
-/// Merges edge lists, keeping each pair once with its strongest relation
-/// (as `pipeline`'s `combine`).
-fn combine(mut edges: Vec<Edge>) -> Vec<Edge> {
-    edges.sort_by_key(|x| (x.a, x.b, x.relation));
-    let mut out: Vec<Edge> = Vec::with_capacity(edges.len());
-    for e in edges {
-        match out.last_mut() {
-            Some(last) if last.a == e.a && last.b == e.b => {
-                if last.passages.is_empty() {
-                    last.passages = e.passages;
-                }
-            }
-            _ => out.push(e),
-        }
-    }
-    out
-}
 
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
@@ -74,7 +56,7 @@ pub(super) fn run(
         .collect();
     joins.sort_unstable();
     edges.extend(found.edges.iter().cloned());
-    let edges = combine(edges);
+    let edges = pipeline::combine(edges, Vec::new());
     let list = boilerplate(e)?;
     let mut out = Outcome::default();
     if job.report {
