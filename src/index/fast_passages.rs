@@ -286,15 +286,18 @@ pub(crate) fn edges(v: &View, body: &Dirty, known: &AHashSet<u32>) -> Vec<Found>
             Item::Tail(_) => None,
         })
         .collect();
-    cands.extend(c.word_candidates());
+    let mut word_cands = c.word_candidates();
+    word_cands.sort_unstable();
+    cands.extend(word_cands.iter().copied());
     cands.sort_unstable();
     cands.dedup();
     let common = c.common();
     let pc = &v.s.cfg.passage;
     for x in cands.into_iter().filter(|x| !known.contains(x)) {
         let bx = v.body(x);
+        let bags = word_cands.binary_search(&x).is_ok();
         if !Prepared::new(&bx, pc.anchor_words)
-            .align(&body.tokens, &common, pc)
+            .align_with(&body.tokens, &common, bags, pc)
             .is_empty()
         {
             // Alignment also finds excerpts and copies LSH missed.

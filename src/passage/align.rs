@@ -14,7 +14,7 @@
 
 use ahash::{AHashMap, AHashSet};
 
-use super::bags::{bags, Words};
+use super::bags::{self, Words};
 use crate::config::PassageConfig;
 
 /// A shared passage as token ranges `[start, end)` of the two sequences.
@@ -92,8 +92,26 @@ impl<'t> Prepared<'t> {
     /// Shared passages of this side (`a`) and `b`; anchors in `common`
     /// are no seeds.
     pub fn align(&self, b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
+        self.align_with(b, common, true, cfg)
+    }
+
+    /// [`Prepared::align`], with bags of words only when `bags`: for a
+    /// pair that shares enough rare words (see [`super::candidates`]).
+    /// The words of a shuffled or reworded passage are evidence when they
+    /// are rare; a pair that shares only common ones (two weather
+    /// reports, two market summaries of one template) would otherwise
+    /// make a bag of the template's words.
+    pub fn align_with(
+        &self,
+        b: &[u64],
+        common: &AHashSet<u64>,
+        bags: bool,
+        cfg: &PassageConfig,
+    ) -> Vec<Match> {
         let mut found = self.chains(b, common, cfg);
-        found.extend(bags(self.toks, &self.words, b, cfg));
+        if bags {
+            found.extend(bags::bags(self.toks, &self.words, b, cfg));
+        }
         merge(found, cfg.gap as u32)
             .into_iter()
             .filter(|m| m.matched as usize >= cfg.min_words)

@@ -224,41 +224,82 @@ fn divide(
     out
 }
 
-/// Words of `a` and `b`, counted as multisets, not (yet) matched.
+/// A multiset of words: sorted `(word, count)`.
+#[derive(Debug, Default)]
+struct Bag(Vec<(u64, u32)>);
+
+impl Bag {
+    /// Adds `t`, which sorts at or after every word the bag holds.
+    fn push_run(&mut self, t: u64) {
+        match self.0.last_mut() {
+            Some(last) if last.0 == t => last.1 += 1,
+            _ => self.0.push((t, 1)),
+        }
+    }
+
+    /// Takes one `t`, if the bag holds one.
+    fn take(&mut self, t: u64) -> bool {
+        match self.0.binary_search_by_key(&t, |e| e.0) {
+            Ok(k) if self.0[k].1 > 0 => {
+                self.0[k].1 -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Two regions' words, sorted, to count what they share (reused from one
+/// block to the next).
 #[derive(Default)]
-struct Unmatched {
-    a: AHashMap<u64, u32>,
-    b: AHashMap<u64, u32>,
+struct Sorted {
+    a: Vec<u64>,
+    b: Vec<u64>,
 }
 
-/// Takes one `t` from `bag`, if it holds one.
-fn take(bag: &mut AHashMap<u64, u32>, t: u64) -> bool {
-    match bag.get_mut(&t) {
-        Some(c) if *c > 0 => {
-            *c -= 1;
-            true
+impl Sorted {
+    /// Words `a` and `b` share, counted as multisets.
+    fn shared(&mut self, a: &[u64], b: &[u64]) -> u32 {
+        for (v, r) in [(&mut self.a, a), (&mut self.b, b)] {
+            v.clear();
+            v.extend_from_slice(r);
+            v.sort_unstable();
         }
-        _ => false,
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while i < self.a.len() && j < self.b.len() {
+            match self.a[i].cmp(&self.b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    n += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        n
     }
-}
 
-/// Words the two regions share, counted as multisets, and the words
-/// each has that the other lacks.
-fn shared(a: &[u64], b: &[u64]) -> (u32, Unmatched) {
-    let mut left = Unmatched::default();
-    left.a.reserve(a.len());
-    for t in a {
-        *left.a.entry(*t).or_default() += 1;
-    }
-    let mut n = 0;
-    for &t in b {
-        if take(&mut left.a, t) {
-            n += 1;
-        } else {
-            *left.b.entry(t).or_default() += 1;
+    /// The words of the last two regions [`Sorted::shared`] counted that
+    /// the other lacks.
+    fn unmatched(&self) -> (Bag, Bag) {
+        let (a, b) = (&self.a, &self.b);
+        let (mut left_a, mut left_b) = (Bag::default(), Bag::default());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            if j == b.len() || (i < a.len() && a[i] < b[j]) {
+                left_a.push_run(a[i]);
+                i += 1;
+            } else if i == a.len() || b[j] < a[i] {
+                left_b.push_run(b[j]);
+                j += 1;
+            } else {
+                i += 1;
+                j += 1;
+            }
         }
+        (left_a, left_b)
     }
-    (n, left)
 }
 
 /// Grows `r`, a range of `toks`, by up to `max` words on each side while
@@ -266,17 +307,17 @@ fn shared(a: &[u64], b: &[u64]) -> (u32, Unmatched) {
 /// added. The first and last points of a block are rarely the first and
 /// last words of the passage: its edges are often common words, which
 /// make no points but are among the other region's unmatched words.
-fn grow(r: &mut [u32; 2], toks: &[u64], bag: &mut AHashMap<u64, u32>, max: u32) -> u32 {
+fn grow(r: &mut [u32; 2], toks: &[u64], bag: &mut Bag, max: u32) -> u32 {
     let mut n = 0;
     for _ in 0..max {
-        if r[0] == 0 || !take(bag, toks[r[0] as usize - 1]) {
+        if r[0] == 0 || !bag.take(toks[r[0] as usize - 1]) {
             break;
         }
         r[0] -= 1;
         n += 1;
     }
     for _ in 0..max {
-        if r[1] as usize >= toks.len() || !take(bag, toks[r[1] as usize]) {
+        if r[1] as usize >= toks.len() || !bag.take(toks[r[1] as usize]) {
             break;
         }
         r[1] += 1;
@@ -289,22 +330,27 @@ fn grow(r: &mut [u32; 2], toks: &[u64], bag: &mut AHashMap<u64, u32>, max: u32) 
 /// coincide as multisets.
 pub(crate) fn bags(a: &[u64], words: &Words, b: &[u64], cfg: &PassageConfig) -> Vec<Match> {
     let gap = cfg.gap as u32;
+    let mut sorted = Sorted::default();
     let mut accept = |c: &Block| {
         let (ra, rb) = (
             &a[c.a[0] as usize..c.a[1] as usize],
             &b[c.b[0] as usize..c.b[1] as usize],
         );
         let side = ra.len().max(rb.len());
-        if side < cfg.bag_min_words {
+        // The multisets share at most the shorter region's words.
+        if side < cfg.bag_min_words
+            || (ra.len().min(rb.len()) as f64) < cfg.bag_min_overlap * side as f64
+        {
             return None;
         }
-        let (mut n, mut left) = shared(ra, rb);
+        let mut n = sorted.shared(ra, rb);
         if f64::from(n) < cfg.bag_min_overlap * side as f64 {
             return None;
         }
+        let (mut left_a, mut left_b) = sorted.unmatched();
         let (mut ma, mut mb) = (c.a, c.b);
-        n += grow(&mut ma, a, &mut left.b, gap);
-        grow(&mut mb, b, &mut left.a, gap);
+        n += grow(&mut ma, a, &mut left_b, gap);
+        grow(&mut mb, b, &mut left_a, gap);
         Some(Match {
             a: ma,
             b: mb,

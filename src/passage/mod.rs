@@ -76,41 +76,103 @@ pub fn co_occurring(
     assert!(keys.len() < 1 << ITEM_BITS, "at most 2^24 items");
     // Each posting packs the key's top 40 bits with the item index: a
     // rare 40-bit collision only proposes a pair that alignment rejects.
-    // Filled in place with exact capacities: a parallel collect would
-    // hold two copies at its peak.
-    let mut postings: Vec<u64> = Vec::with_capacity(keys.iter().map(Vec::len).sum());
-    for (i, k) in keys.into_iter().enumerate() {
-        postings.extend(k.into_iter().map(|h| (h & !ITEM_MASK) | i as u64));
+    // Filled in place, in parallel, each item into its own slice.
+    let mut postings: Vec<u64> = vec![0; keys.iter().map(Vec::len).sum()];
+    let mut rest = postings.as_mut_slice();
+    let mut slots: Vec<&mut [u64]> = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let (slot, tail) = rest.split_at_mut(k.len());
+        slots.push(slot);
+        rest = tail;
     }
+    slots
+        .into_par_iter()
+        .zip(keys)
+        .enumerate()
+        .for_each(|(i, (slot, k))| {
+            for (p, h) in slot.iter_mut().zip(k) {
+                *p = (h & !ITEM_MASK) | i as u64;
+            }
+        });
     sort_u64(&mut postings);
     postings.dedup();
-    let runs = || {
-        postings
-            .chunk_by(|x, y| x & !ITEM_MASK == y & !ITEM_MASK)
+    let same_key = |x: &u64, y: &u64| x & !ITEM_MASK == y & !ITEM_MASK;
+    // Parts of the postings that start a key each, worked on in parallel.
+    let parts = cut(&postings, same_key);
+    let pairs_of = |part: &[u64]| {
+        part.chunk_by(same_key)
             .filter(|r| r.len() >= 2 && r.len() <= max_docs)
+            .map(|r| r.len() * (r.len() - 1) / 2)
+            .sum::<usize>()
     };
-    let mut pairs: Vec<u64> = Vec::with_capacity(runs().map(|r| r.len() * (r.len() - 1) / 2).sum());
-    for run in runs() {
-        for i in 0..run.len() {
-            for j in i + 1..run.len() {
-                pairs.push(((run[i] & ITEM_MASK) << 32) | (run[j] & ITEM_MASK));
-            }
-        }
+    let counts: Vec<usize> = parts
+        .par_iter()
+        .map(|r| pairs_of(&postings[r.clone()]))
+        .collect();
+    let mut pairs: Vec<u64> = vec![0; counts.iter().sum()];
+    let mut rest = pairs.as_mut_slice();
+    let mut slots: Vec<&mut [u64]> = Vec::with_capacity(parts.len());
+    for &n in &counts {
+        let (slot, tail) = rest.split_at_mut(n);
+        slots.push(slot);
+        rest = tail;
     }
-    let common = postings
-        .chunk_by(|x, y| x & !ITEM_MASK == y & !ITEM_MASK)
-        .filter(|r| r.len() > max_docs)
-        .map(|r| r[0] & !ITEM_MASK)
+    let common: Vec<u64> = slots
+        .into_par_iter()
+        .zip(&parts)
+        .flat_map_iter(|(slot, r)| {
+            let mut out = slot.iter_mut();
+            let mut common = Vec::new();
+            for run in postings[r.clone()].chunk_by(same_key) {
+                if run.len() > max_docs {
+                    common.push(run[0] & !ITEM_MASK);
+                    continue;
+                }
+                for i in 0..run.len() {
+                    for j in i + 1..run.len() {
+                        let p = out.next().expect("counted");
+                        *p = ((run[i] & ITEM_MASK) << 32) | (run[j] & ITEM_MASK);
+                    }
+                }
+            }
+            common
+        })
         .collect();
     drop(postings);
     sort_u64(&mut pairs);
-    let pairs = pairs
-        .chunk_by(|x, y| x == y)
-        .filter(|r| r.len() >= min_shared)
-        .map(|r| ((r[0] >> 32) as u32, r[0] as u32, r.len() as u32))
+    let pairs = cut(&pairs, |x, y| x == y)
+        .into_par_iter()
+        .flat_map_iter(|r| {
+            pairs[r]
+                .chunk_by(|x, y| x == y)
+                .filter(|r| r.len() >= min_shared)
+                .map(|r| ((r[0] >> 32) as u32, r[0] as u32, r.len() as u32))
+                .collect::<Vec<_>>()
+        })
         .collect();
     (pairs, common)
 }
+
+/// Cuts `v` (sorted) into about [`CUTS`] ranges, in order, none of which
+/// splits a run of values that are `same`.
+fn cut(v: &[u64], same: impl Fn(&u64, &u64) -> bool) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::with_capacity(CUTS);
+    let mut start = 0;
+    for k in 1..=CUTS {
+        let mut end = (v.len() * k / CUTS).max(start);
+        while end > 0 && end < v.len() && same(&v[end - 1], &v[end]) {
+            end += 1;
+        }
+        if end > start {
+            out.push(start..end);
+            start = end;
+        }
+    }
+    out
+}
+
+/// Ranges [`cut`] makes.
+const CUTS: usize = 64;
 
 /// The part of a key the postings keep (its top 40 bits): what
 /// [`co_occurring`]'s common keys are compared by.
@@ -262,7 +324,8 @@ pub fn set(mut v: Vec<u64>) -> Vec<u64> {
 /// Candidates of the passage level.
 #[derive(Debug, Default)]
 pub struct Candidates {
-    /// Body pairs to align, sorted.
+    /// Body pairs to align, sorted: those sharing enough rare anchors or
+    /// enough rare words.
     pub pairs: Vec<(u32, u32)>,
     /// Anchors too common to count as evidence of reuse, by
     /// [`key_class`].
@@ -272,6 +335,9 @@ pub struct Candidates {
     pub tail_pairs: Vec<(u32, u32, u32)>,
     /// Anchor sets of the tails.
     pub tail_anchors: Vec<Vec<u64>>,
+    /// The pairs of `pairs` that share at least `min_shared_words` rare
+    /// words (the pairs bags of words are looked for in), sorted.
+    pub word_pairs: Vec<(u32, u32)>,
 }
 
 /// Candidate pairs of documents for alignment, from their body tokens
@@ -335,7 +401,9 @@ pub fn candidates(
             tail_pairs.push((a, b - n as u32, k));
         }
     }
-    pairs.extend(word_pairs.into_iter().map(|(a, b, _)| (a, b)));
+    let mut word_pairs: Vec<(u32, u32)> = word_pairs.into_iter().map(|(a, b, _)| (a, b)).collect();
+    word_pairs.sort_unstable();
+    pairs.extend(word_pairs.iter().copied());
     pairs.par_sort_unstable();
     pairs.dedup();
     Ok(Candidates {
@@ -343,6 +411,7 @@ pub fn candidates(
         common,
         tail_pairs,
         tail_anchors,
+        word_pairs,
     })
 }
 

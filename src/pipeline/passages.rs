@@ -96,6 +96,7 @@ pub fn passage_edges(
         common,
         tail_pairs,
         tail_anchors,
+        word_pairs,
     } = passage::candidates(bodies.len(), &body, &tail_refs, pc, dir.as_deref())?;
     drop(tail_toks);
     progress.finish();
@@ -127,7 +128,8 @@ pub fn passage_edges(
             for &(_, b) in *group {
                 let (cb, pb) = body_of(corpus, bodies, b as usize);
                 let tb = tokens_at(cb.seg(), &pb);
-                let found = prepared.align(&tb, &common, pc);
+                let bags = word_pairs.binary_search(&(a, b)).is_ok();
+                let found = prepared.align_with(&tb, &common, bags, pc);
                 if found.is_empty() {
                     continue;
                 }

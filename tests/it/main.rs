@@ -5,6 +5,7 @@
 //! - `dedup`: kept + removed = input; strip.
 //! - `determinism`: 1 and 4 threads give the same report.
 //! - `trailing`: tails without a marker (copies of other bodies).
+//! - `bags`: bags of words rest on rare words.
 //! - `cli`: the command line, exit codes and summary.
 //! - `corpora`: the big corpora in `../shared/data` (ignored by default).
 
@@ -15,6 +16,7 @@
     clippy::format_collect
 )]
 
+mod bags;
 mod cli;
 mod corpora;
 mod dedup;

@@ -215,12 +215,13 @@ fn look(
         .collect();
     e.read(need)?;
     let e = &*e;
-    let checked: Vec<(Again, bool)> = batch
+    let checked: Vec<(Again, Candidacy)> = batch
         .par_iter()
         .map(|&a| (a, still_candidate(e, anchors, words, a)))
         .collect();
-    let mut align: Vec<(u32, u32)> = Vec::new();
-    for &(a, now) in &checked {
+    let mut align: Vec<(u32, u32, bool)> = Vec::new();
+    for &(a, c) in &checked {
+        let now = c.anchors || c.words;
         match a {
             Again::Bodies(x, y) => {
                 let flag = now.then(|| e.all_suspects && classifies(e, x, y));
@@ -228,7 +229,7 @@ fn look(
                     out.cands_changed.push(((x, y), flag));
                 }
                 if now && !known(e, lv, x, y) {
-                    align.push((x, y));
+                    align.push((x, y, c.words));
                 }
             }
             Again::Tail { host, other } => {
@@ -264,9 +265,18 @@ fn look(
     Ok(())
 }
 
+/// Whether a pair is a candidate through each key family.
+#[derive(Clone, Copy, Debug, Default)]
+struct Candidacy {
+    /// Enough shared rare anchors.
+    anchors: bool,
+    /// Enough shared rare words (bags of words are looked for).
+    words: bool,
+}
+
 /// Whether clean pair `a` is still a candidate: enough shared keys held
 /// by 2 to `max` items now.
-fn still_candidate(e: &Eng, anchors: &Counted, words: &Counted, a: Again) -> bool {
+fn still_candidate(e: &Eng, anchors: &Counted, words: &Counted, a: Again) -> Candidacy {
     let pc = &e.cfg.passage;
     // Two items hold every key they share: a shared key counts unless
     // it is common.
@@ -288,12 +298,18 @@ fn still_candidate(e: &Eng, anchors: &Counted, words: &Counted, a: Again) -> boo
     match a {
         Again::Bodies(x, y) => {
             let (bx, by) = (&e.docs.get(x).body, &e.docs.get(y).body);
-            shared(&bx.akeys, &by.akeys, anchors, Which::Anchors) >= pc.min_shared_anchors
-                || shared(&bx.wkeys, &by.wkeys, words, Which::Words) >= pc.min_shared_words
+            Candidacy {
+                anchors: shared(&bx.akeys, &by.akeys, anchors, Which::Anchors)
+                    >= pc.min_shared_anchors,
+                words: shared(&bx.wkeys, &by.wkeys, words, Which::Words) >= pc.min_shared_words,
+            }
         }
         Again::Tail { host, other } => {
             let (t, b) = (&e.docs.get(host).body.tkeys, &e.docs.get(other).body.akeys);
-            shared(t, b, anchors, Which::Anchors) >= pc.min_shared_anchors
+            Candidacy {
+                anchors: shared(t, b, anchors, Which::Anchors) >= pc.min_shared_anchors,
+                words: false,
+            }
         }
     }
 }

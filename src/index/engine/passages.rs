@@ -64,11 +64,14 @@ pub(crate) fn run(e: &mut Eng, lv: &Level) -> Result<Found, crate::Error> {
             tail_pairs.push((i, j));
         }
     }
+    let mut word_cands: Vec<(u32, u32)> = Vec::new();
     for &(i, j, k) in &words.pairs {
         if k as usize >= pc.min_shared_words {
-            cands.push((i >> 1, j >> 1));
+            word_cands.push((i >> 1, j >> 1));
         }
     }
+    word_cands.sort_unstable();
+    cands.extend(word_cands.iter().copied());
     cands.sort_unstable();
     cands.dedup();
     // Pairs with an active document.
@@ -78,10 +81,11 @@ pub(crate) fn run(e: &mut Eng, lv: &Level) -> Result<Found, crate::Error> {
     let mut out = Found::default();
     {
         let e = &*e;
-        let align: Vec<(u32, u32)> = cands
+        let align: Vec<(u32, u32, bool)> = cands
             .iter()
             .copied()
             .filter(|&(x, y)| !known(e, lv, x, y))
+            .map(|(x, y)| (x, y, word_cands.binary_search(&(x, y)).is_ok()))
             .collect();
         out.edges = align_all(e, &anchors, &align);
         tails(e, &tail_pairs, &mut out);
@@ -151,11 +155,12 @@ pub(crate) fn join_of(e: &Eng, edge: &Edge) -> Join {
         .then_some(JOIN_STORY)
 }
 
-/// Aligns pairs `(a, b)`, `a < b`, sorted: each first document prepared
+/// Aligns pairs `(a, b, bags)`, `a < b`, sorted, with bags of words when
+/// `bags` (see [`Prepared::align_with`]): each first document prepared
 /// once, its common anchors found once.
-pub(super) fn align_all(e: &Eng, anchors: &Counted, pairs: &[(u32, u32)]) -> Vec<Edge> {
+pub(super) fn align_all(e: &Eng, anchors: &Counted, pairs: &[(u32, u32, bool)]) -> Vec<Edge> {
     let pc = &e.cfg.passage;
-    let groups: Vec<&[(u32, u32)]> = pairs.chunk_by(|x, y| x.0 == y.0).collect();
+    let groups: Vec<&[(u32, u32, bool)]> = pairs.chunk_by(|x, y| x.0 == y.0).collect();
     groups
         .par_iter()
         .flat_map_iter(|group| {
@@ -164,7 +169,7 @@ pub(super) fn align_all(e: &Eng, anchors: &Counted, pairs: &[(u32, u32)]) -> Vec
             // Only anchors shared with a partner can be seeds.
             let partners: AHashSet<u64> = group
                 .iter()
-                .flat_map(|&(_, b)| e.docs.get(b).body.akeys.iter().copied())
+                .flat_map(|&(_, b, _)| e.docs.get(b).body.akeys.iter().copied())
                 .collect();
             let common: AHashSet<u64> = da
                 .body
@@ -176,9 +181,9 @@ pub(super) fn align_all(e: &Eng, anchors: &Counted, pairs: &[(u32, u32)]) -> Vec
                 .collect();
             let prepared = Prepared::new(&da.body.tokens, pc.anchor_words);
             let mut out = Vec::new();
-            for &(_, b) in *group {
+            for &(_, b, bags) in *group {
                 let db = e.docs.get(b);
-                let found = prepared.align(&db.body.tokens, &common, pc);
+                let found = prepared.align_with(&db.body.tokens, &common, bags, pc);
                 if found.is_empty() {
                     continue;
                 }
