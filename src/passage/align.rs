@@ -12,7 +12,7 @@
 //!   twice in each document, close together in both, whose two regions'
 //!   word multisets mostly coincide.
 
-use ahash::{AHashMap, AHashSet};
+use ahash::AHashSet;
 
 use super::bags::{self, Words};
 use crate::config::PassageConfig;
@@ -67,26 +67,41 @@ const MAX_SEED_REPEATS: usize = 4;
 #[derive(Clone, Debug)]
 pub struct Prepared<'t> {
     toks: &'t [u64],
-    /// Anchor → positions, for anchors found at most
+    /// `(anchor, position)` sorted, for anchors found at most
     /// `MAX_SEED_REPEATS` times.
-    index: AHashMap<u64, Vec<u32>>,
-    /// Positions of the words found at most twice, for bags of words.
-    words: Words,
+    index: Vec<(u64, u32)>,
+    /// Positions of the words found at most twice, for bags of words
+    /// (made at the first pair that needs them).
+    words: std::sync::OnceLock<Words>,
 }
 
 impl<'t> Prepared<'t> {
     /// Prepares `toks` with anchors of `n` words.
     pub fn new(toks: &'t [u64], n: usize) -> Self {
-        let mut index: AHashMap<u64, Vec<u32>> = AHashMap::with_capacity(toks.len());
-        for (i, g) in super::grams(toks, n).into_iter().enumerate() {
-            index.entry(g).or_default().push(i as u32);
+        let mut all: Vec<(u64, u32)> = super::grams(toks, n)
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| (g, i as u32))
+            .collect();
+        all.sort_unstable();
+        let mut index = Vec::with_capacity(all.len());
+        for run in all.chunk_by(|x, y| x.0 == y.0) {
+            if run.len() <= MAX_SEED_REPEATS {
+                index.extend_from_slice(run);
+            }
         }
-        index.retain(|_, v| v.len() <= MAX_SEED_REPEATS);
         Prepared {
             toks,
             index,
-            words: Words::new(toks),
+            words: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The positions of anchor `g` (none when it is not an anchor here).
+    fn positions(&self, g: u64) -> &[(u64, u32)] {
+        let start = self.index.partition_point(|x| x.0 < g);
+        let len = self.index[start..].iter().take_while(|x| x.0 == g).count();
+        &self.index[start..start + len]
     }
 
     /// Shared passages of this side (`a`) and `b`; anchors in `common`
@@ -110,7 +125,8 @@ impl<'t> Prepared<'t> {
     ) -> Vec<Match> {
         let mut found = self.chains(b, common, cfg);
         if bags {
-            found.extend(bags::bags(self.toks, &self.words, b, cfg));
+            let words = self.words.get_or_init(|| Words::new(self.toks));
+            found.extend(bags::bags(self.toks, words, b, cfg));
         }
         merge(found, cfg.gap as u32)
             .into_iter()
@@ -122,10 +138,9 @@ impl<'t> Prepared<'t> {
     fn seeds(&self, b: &[u64], common: &AHashSet<u64>, n: usize) -> Vec<(u32, u32)> {
         let mut seeds: Vec<(u64, u32, u32)> = Vec::new();
         for (j, g) in super::grams(b, n).into_iter().enumerate() {
-            if let Some(is) = self.index.get(&g) {
-                if !common.contains(&super::key_class(g)) {
-                    seeds.extend(is.iter().map(|&i| (g, i, j as u32)));
-                }
+            let at = self.positions(g);
+            if !at.is_empty() && !common.contains(&super::key_class(g)) {
+                seeds.extend(at.iter().map(|&(_, i)| (g, i, j as u32)));
             }
         }
         // An anchor repeated more than MAX_SEED_REPEATS times in b is no
