@@ -21,7 +21,9 @@ pub fn shingles(tokens: &[u64], n: usize) -> Vec<u64> {
     out
 }
 
-/// Size of the intersection of two sorted, de-duplicated sets.
+/// Size of the intersection of two sorted, de-duplicated sets (of two
+/// sorted multisets, when repeats are kept: each value counted as often as
+/// the one that holds it fewer times does).
 pub fn intersection(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {

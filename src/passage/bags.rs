@@ -265,19 +265,7 @@ impl Sorted {
             v.extend_from_slice(r);
             v.sort_unstable();
         }
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        while i < self.a.len() && j < self.b.len() {
-            match self.a[i].cmp(&self.b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    n += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        n
+        crate::shingle::intersection(&self.a, &self.b) as u32
     }
 
     /// The words of the last two regions [`Sorted::shared`] counted that

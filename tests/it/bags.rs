@@ -5,10 +5,9 @@
 
 use std::path::Path;
 
-use neardup::report::Report;
 use neardup::Config;
 
-use crate::util::{scan, write};
+use crate::util::{relation, scan, write};
 
 /// `n` distinct words `{tag}0 …`.
 fn words(tag: &str, n: usize) -> Vec<String> {
@@ -43,14 +42,6 @@ fn document(tag: &str, middle: &[String]) -> String {
         .map(|s| s.join(" ") + ".")
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn relation(r: &Report, a: &str, b: &str) -> Option<String> {
-    let (a, b) = if a < b { (a, b) } else { (b, a) };
-    r.pairs
-        .iter()
-        .find(|p| p.a == a && p.b == b)
-        .map(|p| p.relation.as_str().to_string())
 }
 
 /// Twelve reports of one template (its 60 words in 15 documents, more

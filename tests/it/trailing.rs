@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use neardup::report::Report;
 use neardup::Config;
 
-use crate::util::scan;
+use crate::util::{relation, scan};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trailing")
@@ -29,14 +29,6 @@ fn corpus(dir: &Path, leave_out: &[&str]) -> PathBuf {
 
 fn text(name: &str) -> String {
     std::fs::read_to_string(fixtures().join(name)).unwrap()
-}
-
-fn relation(r: &Report, a: &str, b: &str) -> Option<String> {
-    let (a, b) = if a < b { (a, b) } else { (b, a) };
-    r.pairs
-        .iter()
-        .find(|p| p.a == a && p.b == b)
-        .map(|p| p.relation.as_str().to_string())
 }
 
 fn clustered(r: &Report, a: &str, b: &str) -> bool {

@@ -37,3 +37,12 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&p, bytes).unwrap();
     p
 }
+
+/// The relation the report gives the pair `a`, `b`, if any.
+pub fn relation(r: &Report, a: &str, b: &str) -> Option<String> {
+    let (a, b) = if a < b { (a, b) } else { (b, a) };
+    r.pairs
+        .iter()
+        .find(|p| p.a == a && p.b == b)
+        .map(|p| p.relation.as_str().to_string())
+}
