@@ -208,12 +208,19 @@ pub fn trailing(lines: &[BodyLine], copied: &[[u32; 2]], gap: u32) -> Option<usi
     } else {
         k + 1
     };
-    let first = lines.get(k)?;
+    (k < lines.len() && may_open_tail(lines, k)).then_some(k)
+}
+
+/// Whether line `k` of `lines` (a body's lines) may be where trailing
+/// copied lines begin (see [`trailing`]): at least [`MIN_HEAD_WORDS`]
+/// body words before it, and it opens a new article.
+pub fn may_open_tail(lines: &[BodyLine], k: usize) -> bool {
+    let first = &lines[k];
     let continues = first.continues
         || (first.headline && lines.get(k + 1).is_some_and(|next| next.continues))
         || k.checked_sub(1)
             .is_some_and(|before| lines[before].announces);
-    (first.start >= MIN_HEAD_WORDS && !continues).then_some(k)
+    first.start >= MIN_HEAD_WORDS && !continues
 }
 
 #[cfg(test)]

@@ -403,6 +403,10 @@ pub fn structural(
             let content = corpus.content(h as usize);
             let b = &bodies[h as usize];
             let lines = lines_of(content.text(), content.seg(), &b.marks, None);
+            // A body with no line where a tail may begin has none.
+            if !(0..lines.lines.len()).any(|k| tails::may_open_tail(&lines.lines, k)) {
+                return Vec::new();
+            }
             let prepared = Prepared::new(&lines.toks, cfg.passage.anchor_words);
             run.iter()
                 .filter_map(|&(_, x, is_tail)| {
