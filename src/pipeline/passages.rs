@@ -1,7 +1,6 @@
 //! The passage level: shared passages between bodies, and tails that
 //! copy other bodies or each other.
 
-use ahash::AHashSet;
 use rayon::prelude::*;
 
 use super::relate::{Edge, Passage};
@@ -35,11 +34,6 @@ fn body_of<'a>(corpus: &'a Corpus, bodies: &[Body], i: usize) -> (Content<'a>, V
 
 fn tokens_at(seg: &Segmented, pos: &[u32]) -> Vec<u64> {
     pos.iter().map(|&p| seg.tokens[p as usize]).collect()
-}
-
-/// Exact body scores from `a`'s shingle set and `b`'s sorted shingles.
-fn scores(a: &AHashSet<u64>, b: &[u64]) -> verify::Scores {
-    verify::from_counts(b.iter().filter(|s| a.contains(s)).count(), a.len(), b.len())
 }
 
 /// Byte span of body tokens `[s, e)` of a document, whose body token
@@ -122,20 +116,21 @@ pub fn passage_edges(
             let (ca, pa) = body_of(corpus, bodies, a as usize);
             let ta = tokens_at(ca.seg(), &pa);
             let prepared = Prepared::new(&ta, pc.anchor_words);
-            let mut sa: Option<AHashSet<u64>> = None;
+            let mut sa: Option<Vec<u64>> = None;
             let mut out = Vec::new();
             progress.advance(group.len() as u64);
             for &(_, b) in *group {
-                let (cb, pb) = body_of(corpus, bodies, b as usize);
-                let tb = tokens_at(cb.seg(), &pb);
+                let cb = corpus.content(b as usize);
+                let body_b = &bodies[b as usize];
+                let tb = super::body_tokens_of(cb.seg(), &body_b.marks, body_b.tail.as_ref());
                 let bags = word_pairs.binary_search(&(a, b)).is_ok();
                 let found = prepared.align_with(&tb, &common, bags, pc);
                 if found.is_empty() {
                     continue;
                 }
-                let sa = sa
-                    .get_or_insert_with(|| shingles(&ta, cfg.shingle_words).into_iter().collect());
-                let s = scores(sa, &shingles(&tb, cfg.shingle_words));
+                let pb = super::body_positions(cb.seg(), &body_b.marks, body_b.tail.as_ref());
+                let sa = sa.get_or_insert_with(|| shingles(&ta, cfg.shingle_words));
+                let s = verify::score(sa, &shingles(&tb, cfg.shingle_words));
                 let passages = found
                     .iter()
                     .map(|m| Passage {
@@ -218,10 +213,10 @@ fn tails(
                 *slot = Some((share, other));
             }
         }
-        let sh: AHashSet<u64> = shingles(&body(host as usize), cfg.shingle_words)
-            .into_iter()
-            .collect();
-        let s = scores(&sh, &shingles(&body(other as usize), cfg.shingle_words));
+        let s = verify::score(
+            &shingles(&body(host as usize), cfg.shingle_words),
+            &shingles(&body(other as usize), cfg.shingle_words),
+        );
         edges.push(Edge {
             a: host.min(other),
             b: host.max(other),
