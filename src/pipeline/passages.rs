@@ -79,8 +79,8 @@ pub fn passage_edges(
         .collect();
     let tail_refs: Vec<&[u64]> = tail_toks.iter().map(Vec::as_slice).collect();
     let body = |i: usize| {
-        let (content, pos) = body_of(corpus, bodies, i);
-        tokens_at(content.seg(), &pos)
+        let (c, b) = (corpus.content(i), &bodies[i]);
+        super::body_tokens_of(c.seg(), &b.marks, b.tail.as_ref())
     };
     let dir = corpus
         .is_spilled()
