@@ -123,7 +123,22 @@ impl<'t> Prepared<'t> {
         bags: bool,
         cfg: &PassageConfig,
     ) -> Vec<Match> {
-        let mut found = self.chains(b, common, cfg);
+        let anchors = super::grams(b, cfg.anchor_words);
+        self.align_anchored(b, &anchors, common, bags, cfg)
+    }
+
+    /// [`Prepared::align_with`], with `b`'s anchors (`grams(b,
+    /// cfg.anchor_words)`) computed already: a document aligned with many
+    /// partners has them computed once.
+    pub fn align_anchored(
+        &self,
+        b: &[u64],
+        anchors: &[u64],
+        common: &AHashSet<u64>,
+        bags: bool,
+        cfg: &PassageConfig,
+    ) -> Vec<Match> {
+        let mut found = self.chains(anchors, common, cfg);
         if bags {
             let words = self.words.get_or_init(|| Words::new(self.toks));
             found.extend(bags::bags(self.toks, words, b, cfg));
@@ -134,10 +149,11 @@ impl<'t> Prepared<'t> {
             .collect()
     }
 
-    /// Seeds: positions `(i, j)` of anchors found in both, sorted.
-    fn seeds(&self, b: &[u64], common: &AHashSet<u64>, n: usize) -> Vec<(u32, u32)> {
+    /// Seeds: positions `(i, j)` of anchors found in both (`anchors` are
+    /// the other side's), sorted.
+    fn seeds(&self, anchors: &[u64], common: &AHashSet<u64>) -> Vec<(u32, u32)> {
         let mut seeds: Vec<(u64, u32, u32)> = Vec::new();
-        for (j, g) in super::grams(b, n).into_iter().enumerate() {
+        for (j, &g) in anchors.iter().enumerate() {
             let at = self.positions(g);
             if !at.is_empty() && !common.contains(&super::key_class(g)) {
                 seeds.extend(at.iter().map(|&(_, i)| (g, i, j as u32)));
@@ -157,12 +173,12 @@ impl<'t> Prepared<'t> {
         out
     }
 
-    fn chains(&self, b: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
+    fn chains(&self, anchors: &[u64], common: &AHashSet<u64>, cfg: &PassageConfig) -> Vec<Match> {
         let n = cfg.anchor_words as u32;
         let gap = cfg.gap as u32;
         let mut open: Vec<Match> = Vec::new();
         let mut done: Vec<Match> = Vec::new();
-        let seeds = self.seeds(b, common, cfg.anchor_words);
+        let seeds = self.seeds(anchors, common);
         for run in seeds.chunk_by(|x, y| x.0 == y.0) {
             let i = run[0].0;
             let mut k = 0;

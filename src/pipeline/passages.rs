@@ -105,6 +105,15 @@ pub fn passage_edges(
     // tokens and shingle set. Groups are cut to at most `GROUP` pairs so
     // that a document with thousands of partners (a digest page) does
     // not leave one thread working alone.
+    // The anchors of every partner, once: a document is the partner in
+    // many pairs.
+    let mut partners: Vec<u32> = todo.iter().map(|p| p.1).collect();
+    partners.par_sort_unstable();
+    partners.dedup();
+    let anchors: Vec<Vec<u64>> = partners
+        .par_iter()
+        .map(|&b| grams(&body(b as usize), pc.anchor_words))
+        .collect();
     let groups: Vec<&[(u32, u32)]> = todo
         .chunk_by(|x, y| x.0 == y.0)
         .flat_map(|g| g.chunks(GROUP))
@@ -124,7 +133,8 @@ pub fn passage_edges(
                 let body_b = &bodies[b as usize];
                 let tb = super::body_tokens_of(cb.seg(), &body_b.marks, body_b.tail.as_ref());
                 let bags = word_pairs.binary_search(&(a, b)).is_ok();
-                let found = prepared.align_with(&tb, &common, bags, pc);
+                let k = partners.binary_search(&b).expect("a partner");
+                let found = prepared.align_anchored(&tb, &anchors[k], &common, bags, pc);
                 if found.is_empty() {
                     continue;
                 }
