@@ -51,6 +51,9 @@ fn byte_span(content: &Content<'_>, pos: &[u32], r: [u32; 2]) -> [u32; 2] {
 /// Pairs aligned in one go against one prepared document.
 const GROUP: usize = 64;
 
+/// Pairs aligned in one batch (see [`passage_edges`]).
+const BATCH: usize = 16_384;
+
 /// Finds shared passages for pairs without a document-level relation,
 /// and tail copies.
 pub fn passage_edges(
@@ -105,66 +108,84 @@ pub fn passage_edges(
     // tokens and shingle set. Groups are cut to at most `GROUP` pairs so
     // that a document with thousands of partners (a digest page) does
     // not leave one thread working alone.
-    // The anchors of every partner, once: a document is the partner in
-    // many pairs.
-    let mut partners: Vec<u32> = todo.iter().map(|p| p.1).collect();
-    partners.par_sort_unstable();
-    partners.dedup();
-    let anchors: Vec<Vec<u64>> = partners
-        .par_iter()
-        .map(|&b| grams(&body(b as usize), pc.anchor_words))
-        .collect();
     let groups: Vec<&[(u32, u32)]> = todo
         .chunk_by(|x, y| x.0 == y.0)
         .flat_map(|g| g.chunks(GROUP))
         .collect();
-    let mut edges: Vec<Edge> = groups
-        .par_iter()
-        .flat_map_iter(|group| {
-            let a = group[0].0;
-            let (ca, pa) = body_of(corpus, bodies, a as usize);
-            let ta = tokens_at(ca.seg(), &pa);
-            let prepared = Prepared::new(&ta, pc.anchor_words);
-            let mut sa: Option<Vec<u64>> = None;
-            let mut out = Vec::new();
-            progress.advance(group.len() as u64);
-            for &(_, b) in *group {
-                let cb = corpus.content(b as usize);
-                let body_b = &bodies[b as usize];
-                let tb = super::body_tokens_of(cb.seg(), &body_b.marks, body_b.tail.as_ref());
-                let bags = word_pairs.binary_search(&(a, b)).is_ok();
-                let k = partners.binary_search(&b).expect("a partner");
-                let found = prepared.align_anchored(&tb, &anchors[k], &common, bags, pc);
-                if found.is_empty() {
-                    continue;
-                }
-                let pb = super::body_positions(cb.seg(), &body_b.marks, body_b.tail.as_ref());
-                let sa = sa.get_or_insert_with(|| shingles(&ta, cfg.shingle_words));
-                let s = verify::score(sa, &shingles(&tb, cfg.shingle_words));
-                let passages = found
-                    .iter()
-                    .map(|m| Passage {
-                        a: byte_span(&ca, &pa, m.a),
-                        b: byte_span(&cb, &pb, m.b),
-                        words: m.a[1] - m.a[0],
-                        words_b: m.b[1] - m.b[0],
-                    })
-                    .collect();
-                // Alignment also finds pairs LSH cannot: a short excerpt of
-                // a long article has a low Jaccard but is contained in it.
-                let relation = verify::classify(s, cfg).unwrap_or(Relation::SharedPassages);
-                out.push(Edge {
-                    a,
-                    b,
-                    relation,
-                    jaccard: s.jaccard,
-                    containment: s.containment,
-                    passages,
-                });
+    let align_group = |group: &[(u32, u32)], partners: &[u32], anchors: &[Vec<u64>]| {
+        let a = group[0].0;
+        let (ca, pa) = body_of(corpus, bodies, a as usize);
+        let ta = tokens_at(ca.seg(), &pa);
+        let prepared = Prepared::new(&ta, pc.anchor_words);
+        let mut sa: Option<Vec<u64>> = None;
+        let mut out = Vec::new();
+        progress.advance(group.len() as u64);
+        for &(_, b) in group {
+            let cb = corpus.content(b as usize);
+            let body_b = &bodies[b as usize];
+            let tb = super::body_tokens_of(cb.seg(), &body_b.marks, body_b.tail.as_ref());
+            let bags = word_pairs.binary_search(&(a, b)).is_ok();
+            let k = partners.binary_search(&b).expect("a partner");
+            let found = prepared.align_anchored(&tb, &anchors[k], &common, bags, pc);
+            if found.is_empty() {
+                continue;
             }
-            out
-        })
-        .collect();
+            let pb = super::body_positions(cb.seg(), &body_b.marks, body_b.tail.as_ref());
+            let sa = sa.get_or_insert_with(|| shingles(&ta, cfg.shingle_words));
+            let s = verify::score(sa, &shingles(&tb, cfg.shingle_words));
+            let passages = found
+                .iter()
+                .map(|m| Passage {
+                    a: byte_span(&ca, &pa, m.a),
+                    b: byte_span(&cb, &pb, m.b),
+                    words: m.a[1] - m.a[0],
+                    words_b: m.b[1] - m.b[0],
+                })
+                .collect();
+            // Alignment also finds pairs LSH cannot: a short excerpt of a
+            // long article has a low Jaccard but is contained in it.
+            let relation = verify::classify(s, cfg).unwrap_or(Relation::SharedPassages);
+            out.push(Edge {
+                a,
+                b,
+                relation,
+                jaccard: s.jaccard,
+                containment: s.containment,
+                passages,
+            });
+        }
+        out
+    };
+    // Groups are aligned in batches of about `BATCH` pairs. A batch
+    // computes its partners' anchors once (a document is the partner in
+    // many pairs), and only its own: all of them would be gigabytes at a
+    // million documents.
+    let mut edges: Vec<Edge> = Vec::new();
+    let mut rest = &groups[..];
+    while !rest.is_empty() {
+        let mut pairs = 0;
+        let end = rest
+            .iter()
+            .position(|g| {
+                pairs += g.len();
+                pairs >= BATCH
+            })
+            .map_or(rest.len(), |k| k + 1);
+        let (batch, next) = rest.split_at(end);
+        rest = next;
+        let mut partners: Vec<u32> = batch.iter().flat_map(|g| g.iter().map(|p| p.1)).collect();
+        partners.par_sort_unstable();
+        partners.dedup();
+        let anchors: Vec<Vec<u64>> = partners
+            .par_iter()
+            .map(|&b| grams(&body(b as usize), pc.anchor_words))
+            .collect();
+        edges.par_extend(
+            batch
+                .par_iter()
+                .flat_map_iter(|group| align_group(group, &partners, &anchors)),
+        );
+    }
     progress.finish();
     let (tail_edges, tail_copies, bodies_with_tails) =
         tails(bodies, &hosts, &tail_anchors, &tail_pairs, &body, cfg);
