@@ -197,6 +197,13 @@ impl Report {
         s
     }
 
+    /// Writes [`Report::to_json`] to `out` as it is serialized, without
+    /// holding the whole text (half a gigabyte for a million articles).
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
+    }
+
     /// A short human summary: counts, largest clusters, top boilerplate.
     pub fn summary(&self) -> String {
         let mut s = String::new();

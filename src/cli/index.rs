@@ -14,7 +14,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Subcommand};
 
 use super::progress::Bars;
-use super::{print_summary, write_file, Common};
+use super::{print_summary, write_report, Common};
 use crate::config::Config;
 use crate::index::{self, Index};
 use crate::progress::Progress;
@@ -96,7 +96,7 @@ pub(super) fn run_index(cmd: IndexCommand, matches: Option<&ArgMatches>) -> Resu
             let bars = Bars::new(common.quiet, common.timings);
             let (r, route) = index::add_route(&index, &common.paths, &cfg, &bars)?;
             if let Some(path) = &report {
-                write_file(path, r.to_json().as_bytes())?;
+                write_report(path, &r)?;
             }
             print_summary(&format!(
                 "added to {}, {route}:\n{}",
@@ -157,7 +157,7 @@ pub(super) fn run_query(args: QueryArgs, matches: Option<&ArgMatches>) -> Result
     }
     let (r, route) = index::query_route(&opened, &common.paths, &cfg, &bars)?;
     if let Some(path) = &report {
-        write_file(path, r.to_json().as_bytes())?;
+        write_report(path, &r)?;
     }
     print_summary(&format!(
         "against {} indexed documents, {route}:\n{}",

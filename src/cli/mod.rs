@@ -208,7 +208,7 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<()> {
                 &Bars::new(common.quiet, common.timings),
             )?;
             if let Some(path) = &report {
-                write_file(path, scan.report.to_json().as_bytes())?;
+                write_report(path, &scan.report)?;
             }
             print_summary(&scan.report.summary())
         }
@@ -231,7 +231,7 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<()> {
             let (_spool, paths) = spool_stdin(&common.paths)?;
             let scan = pipeline::scan(&paths, &cfg, &Bars::new(common.quiet, common.timings))?;
             if let Some(path) = &report {
-                write_file(path, scan.report.to_json().as_bytes())?;
+                write_report(path, &scan.report)?;
             }
             let mut kept = BufWriter::new(create(&out)?);
             let mut rem = removed
@@ -316,8 +316,13 @@ fn create(path: &Path) -> Result<File> {
     File::create(path).with_context(|| format!("cannot create {}", path.display()))
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+/// Writes `report` to `path` as JSON, streamed.
+fn write_report(path: &Path, report: &crate::report::Report) -> Result<()> {
+    let mut out = BufWriter::new(create(path)?);
+    report
+        .write_json(&mut out)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn print_summary(s: &str) -> Result<()> {

@@ -94,3 +94,12 @@ fn spilling_to_disk_gives_the_same_report_and_dedup() {
         }
     }
 }
+
+#[test]
+fn streamed_report_equals_the_report_text() {
+    let s = crate::util::scan_seeds();
+    let mut streamed = Vec::new();
+    s.report.write_json(&mut streamed).unwrap();
+    assert!(s.report.pairs.iter().any(|p| !p.passages.is_empty()));
+    assert_eq!(String::from_utf8(streamed).unwrap(), s.report.to_json());
+}
