@@ -72,7 +72,7 @@ pub struct Prepared<'t> {
     index: Vec<(u64, u32)>,
     /// Positions of the words found at most twice, for bags of words
     /// (made at the first pair that needs them).
-    words: std::sync::OnceLock<Words>,
+    words: std::cell::OnceCell<Words>,
 }
 
 impl<'t> Prepared<'t> {
@@ -93,7 +93,7 @@ impl<'t> Prepared<'t> {
         Prepared {
             toks,
             index,
-            words: std::sync::OnceLock::new(),
+            words: std::cell::OnceCell::new(),
         }
     }
 

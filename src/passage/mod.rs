@@ -78,14 +78,7 @@ pub fn co_occurring(
     // rare 40-bit collision only proposes a pair that alignment rejects.
     // Filled in place, in parallel, each item into its own slice.
     let mut postings: Vec<u64> = vec![0; keys.iter().map(Vec::len).sum()];
-    let mut rest = postings.as_mut_slice();
-    let mut slots: Vec<&mut [u64]> = Vec::with_capacity(keys.len());
-    for k in &keys {
-        let (slot, tail) = rest.split_at_mut(k.len());
-        slots.push(slot);
-        rest = tail;
-    }
-    slots
+    slots(&mut postings, keys.iter().map(Vec::len))
         .into_par_iter()
         .zip(keys)
         .enumerate()
@@ -110,14 +103,7 @@ pub fn co_occurring(
         .map(|r| pairs_of(&postings[r.clone()]))
         .collect();
     let mut pairs: Vec<u64> = vec![0; counts.iter().sum()];
-    let mut rest = pairs.as_mut_slice();
-    let mut slots: Vec<&mut [u64]> = Vec::with_capacity(parts.len());
-    for &n in &counts {
-        let (slot, tail) = rest.split_at_mut(n);
-        slots.push(slot);
-        rest = tail;
-    }
-    let common: Vec<u64> = slots
+    let common: Vec<u64> = slots(&mut pairs, counts.iter().copied())
         .into_par_iter()
         .zip(&parts)
         .flat_map_iter(|(slot, r)| {
@@ -151,6 +137,18 @@ pub fn co_occurring(
         })
         .collect();
     (pairs, common)
+}
+
+/// `buf` cut, in order, into consecutive slices of lengths `lens`, to be
+/// filled in parallel.
+fn slots(buf: &mut [u64], lens: impl Iterator<Item = usize>) -> Vec<&mut [u64]> {
+    let mut rest = buf;
+    lens.map(|n| {
+        let (slot, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        rest = tail;
+        slot
+    })
+    .collect()
 }
 
 /// Cuts `v` (sorted) into about [`CUTS`] ranges, in order, none of which
@@ -403,8 +401,8 @@ pub fn candidates(
             tail_pairs.push((a, b - n as u32, k));
         }
     }
-    let mut word_pairs: Vec<(u32, u32)> = word_pairs.into_iter().map(|(a, b, _)| (a, b)).collect();
-    word_pairs.sort_unstable();
+    // Sorted, as co-occurring pairs are.
+    let word_pairs: Vec<(u32, u32)> = word_pairs.into_iter().map(|(a, b, _)| (a, b)).collect();
     pairs.extend(word_pairs.iter().copied());
     pairs.par_sort_unstable();
     pairs.dedup();
