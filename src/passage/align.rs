@@ -70,6 +70,10 @@ pub struct Prepared<'t> {
     /// `(anchor, position)` sorted, for anchors found at most
     /// `MAX_SEED_REPEATS` times.
     index: Vec<(u64, u32)>,
+    /// A one-hash Bloom filter of the anchors of `index` (bit `g mod
+    /// len*64` of `g`): most anchors of a partner are not here, and this
+    /// tells so without searching `index`.
+    filter: Vec<u64>,
     /// Positions of the words found at most twice, for bags of words
     /// (made at the first pair that needs them).
     words: std::cell::OnceCell<Words>,
@@ -90,15 +94,29 @@ impl<'t> Prepared<'t> {
                 index.extend_from_slice(run);
             }
         }
+        // About 16 bits per anchor: few false positives, and small
+        // enough to stay in the first-level cache.
+        let words = (index.len() / 4).next_power_of_two().max(1);
+        let mut filter = vec![0u64; words];
+        let mask = (words as u64 * 64) - 1;
+        for &(g, _) in &index {
+            let bit = g & mask;
+            filter[(bit >> 6) as usize] |= 1 << (bit & 63);
+        }
         Prepared {
             toks,
             index,
+            filter,
             words: std::cell::OnceCell::new(),
         }
     }
 
     /// The positions of anchor `g` (none when it is not an anchor here).
     fn positions(&self, g: u64) -> &[(u64, u32)] {
+        let bit = g & (self.filter.len() as u64 * 64 - 1);
+        if self.filter[(bit >> 6) as usize] & (1 << (bit & 63)) == 0 {
+            return &[];
+        }
         let start = self.index.partition_point(|x| x.0 < g);
         let len = self.index[start..].iter().take_while(|x| x.0 == g).count();
         &self.index[start..start + len]

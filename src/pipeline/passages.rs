@@ -112,7 +112,7 @@ pub fn passage_edges(
         .chunk_by(|x, y| x.0 == y.0)
         .flat_map(|g| g.chunks(GROUP))
         .collect();
-    let align_group = |group: &[(u32, u32)], partners: &[u32], anchors: &[Vec<u64>]| {
+    let align_group = |group: &[(u32, u32)], partners: &[u32], anchors: &[Partner]| {
         let a = group[0].0;
         let (ca, pa) = body_of(corpus, bodies, a as usize);
         let ta = tokens_at(ca.seg(), &pa);
@@ -126,13 +126,16 @@ pub fn passage_edges(
             let tb = super::body_tokens_of(cb.seg(), &body_b.marks, body_b.tail.as_ref());
             let bags = word_pairs.binary_search(&(a, b)).is_ok();
             let k = partners.binary_search(&b).expect("a partner");
-            let found = prepared.align_anchored(&tb, &anchors[k], &common, bags, pc);
+            let found = prepared.align_anchored(&tb, &anchors[k].anchors, &common, bags, pc);
             if found.is_empty() {
                 continue;
             }
             let pb = super::body_positions(cb.seg(), &body_b.marks, body_b.tail.as_ref());
             let sa = sa.get_or_insert_with(|| shingles(&ta, cfg.shingle_words));
-            let s = verify::score(sa, &shingles(&tb, cfg.shingle_words));
+            let sb = anchors[k]
+                .shingles
+                .get_or_init(|| shingles(&tb, cfg.shingle_words));
+            let s = verify::score(sa, sb);
             let passages = found
                 .iter()
                 .map(|m| Passage {
@@ -176,9 +179,12 @@ pub fn passage_edges(
         let mut partners: Vec<u32> = batch.iter().flat_map(|g| g.iter().map(|p| p.1)).collect();
         partners.par_sort_unstable();
         partners.dedup();
-        let anchors: Vec<Vec<u64>> = partners
+        let anchors: Vec<Partner> = partners
             .par_iter()
-            .map(|&b| grams(&body(b as usize), pc.anchor_words))
+            .map(|&b| Partner {
+                anchors: grams(&body(b as usize), pc.anchor_words),
+                shingles: std::sync::OnceLock::new(),
+            })
             .collect();
         edges.par_extend(
             batch
@@ -195,6 +201,15 @@ pub fn passage_edges(
         tail_copies,
         bodies_with_tails,
     })
+}
+
+/// What a batch of pairs computes once for each document that is the
+/// second of some of its pairs.
+struct Partner {
+    /// Its body's anchors.
+    anchors: Vec<u64>,
+    /// Its body's shingle set, made at the first pair that needs it.
+    shingles: std::sync::OnceLock<Vec<u64>>,
 }
 
 /// `tail_copy` edges, each document's best copied document, and the
