@@ -74,6 +74,7 @@ pub fn co_occurring(
     min_shared: usize,
 ) -> (Vec<(u32, u32, u32)>, Vec<u64>) {
     assert!(keys.len() < 1 << ITEM_BITS, "at most 2^24 items");
+    let keys_len = keys.len();
     // Each posting packs the key's top 40 bits with the item index: a
     // rare 40-bit collision only proposes a pair that alignment rejects.
     // Filled in place, in parallel, each item into its own slice.
@@ -90,34 +91,47 @@ pub fn co_occurring(
     sort_u64(&mut postings);
     postings.dedup();
     let same_key = |x: &u64, y: &u64| x & !ITEM_MASK == y & !ITEM_MASK;
-    // Parts of the postings that start a key each, worked on in parallel.
+    // The runs of keys held by 2 to `max_docs` items, as their items
+    // (ascending within a run) laid end to end: `members`, with each
+    // run's end at every one of its places (`ends`). Made in parallel
+    // over parts of the postings that start a key each.
     let parts = cut(&postings, same_key);
-    let pairs_of = |part: &[u64]| {
-        part.chunk_by(same_key)
-            .filter(|r| r.len() >= 2 && r.len() <= max_docs)
-            .map(|r| r.len() * (r.len() - 1) / 2)
-            .sum::<usize>()
-    };
-    let counts: Vec<usize> = parts
+    let sizes: Vec<usize> = parts
         .par_iter()
-        .map(|r| pairs_of(&postings[r.clone()]))
+        .map(|r| {
+            postings[r.clone()]
+                .chunk_by(same_key)
+                .filter(|run| run.len() >= 2 && run.len() <= max_docs)
+                .map(<[u64]>::len)
+                .sum()
+        })
         .collect();
-    let mut pairs: Vec<u64> = vec![0; counts.iter().sum()];
-    let common: Vec<u64> = slots(&mut pairs, counts.iter().copied())
+    let total: usize = sizes.iter().sum();
+    assert!(total < u32::MAX as usize, "at most 2^32 postings in runs");
+    let mut members: Vec<u32> = vec![0; total];
+    let mut ends: Vec<u32> = vec![0; total];
+    let mut offsets = Vec::with_capacity(sizes.len());
+    let mut at = 0;
+    for &k in &sizes {
+        offsets.push(at);
+        at += k;
+    }
+    let common: Vec<u64> = slots(&mut members, sizes.iter().copied())
         .into_par_iter()
-        .zip(&parts)
-        .flat_map_iter(|(slot, r)| {
-            let mut out = slot.iter_mut();
+        .zip(slots(&mut ends, sizes.iter().copied()))
+        .zip(parts.par_iter().zip(&offsets))
+        .flat_map_iter(|((m, e), (r, &offset))| {
             let mut common = Vec::new();
+            let mut k = 0;
             for run in postings[r.clone()].chunk_by(same_key) {
                 if run.len() > max_docs {
                     common.push(run[0] & !ITEM_MASK);
-                    continue;
-                }
-                for i in 0..run.len() {
-                    for j in i + 1..run.len() {
-                        let p = out.next().expect("counted");
-                        *p = ((run[i] & ITEM_MASK) << 32) | (run[j] & ITEM_MASK);
+                } else if run.len() >= 2 {
+                    let end = (offset + k + run.len()) as u32;
+                    for x in run {
+                        m[k] = (x & ITEM_MASK) as u32;
+                        e[k] = end;
+                        k += 1;
                     }
                 }
             }
@@ -125,23 +139,57 @@ pub fn co_occurring(
         })
         .collect();
     drop(postings);
-    sort_u64(&mut pairs);
-    let pairs = cut(&pairs, |x, y| x == y)
+    // Each item's places in `members`: a counting sort by item.
+    let items = keys_len;
+    let mut start = vec![0u32; items + 1];
+    for &m in &members {
+        start[m as usize + 1] += 1;
+    }
+    for i in 0..items {
+        start[i + 1] += start[i];
+    }
+    let mut places = vec![0u32; total];
+    let mut next = start.clone();
+    for (p, &m) in members.iter().enumerate() {
+        places[next[m as usize] as usize] = p as u32;
+        next[m as usize] += 1;
+    }
+    drop(next);
+    // For each item `a`, its partners after it in each of its runs are
+    // counted in a dense array: the number of keys `a` shares with each.
+    let counted = |counts: &mut Vec<u32>, a: usize| {
+        let mut touched: Vec<u32> = Vec::new();
+        for &p in &places[start[a] as usize..start[a + 1] as usize] {
+            for &b in &members[p as usize + 1..ends[p as usize] as usize] {
+                let c = &mut counts[b as usize];
+                if *c == 0 {
+                    touched.push(b);
+                }
+                *c += 1;
+            }
+        }
+        let mut out = Vec::new();
+        for b in touched {
+            let c = std::mem::take(&mut counts[b as usize]);
+            if c as usize >= min_shared {
+                out.push((a as u32, b, c));
+            }
+        }
+        out.sort_unstable();
+        out
+    };
+    let pairs: Vec<(u32, u32, u32)> = (0..items)
         .into_par_iter()
-        .flat_map_iter(|r| {
-            pairs[r]
-                .chunk_by(|x, y| x == y)
-                .filter(|r| r.len() >= min_shared)
-                .map(|r| ((r[0] >> 32) as u32, r[0] as u32, r.len() as u32))
-                .collect::<Vec<_>>()
-        })
+        .with_min_len(64)
+        .map_init(|| vec![0u32; items], |counts, a| counted(counts, a))
+        .flatten_iter()
         .collect();
     (pairs, common)
 }
 
 /// `buf` cut, in order, into consecutive slices of lengths `lens`, to be
 /// filled in parallel.
-fn slots(buf: &mut [u64], lens: impl Iterator<Item = usize>) -> Vec<&mut [u64]> {
+fn slots<T>(buf: &mut [T], lens: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
     let mut rest = buf;
     lens.map(|n| {
         let (slot, tail) = std::mem::take(&mut rest).split_at_mut(n);
