@@ -63,63 +63,110 @@ impl Match {
 const MAX_SEED_REPEATS: usize = 4;
 
 /// One side of an alignment prepared once for many partners: its tokens
-/// and its anchors sorted with their positions.
+/// and a hash table of its anchors with their positions.
 #[derive(Clone, Debug)]
 pub struct Prepared<'t> {
     toks: &'t [u64],
-    /// `(anchor, position)` sorted, for anchors found at most
-    /// `MAX_SEED_REPEATS` times.
-    index: Vec<(u64, u32)>,
-    /// A one-hash Bloom filter of the anchors of `index` (bit `g mod
-    /// len*64` of `g`): most anchors of a partner are not here, and this
-    /// tells so without searching `index`.
+    /// Open addressing, linear probing: a slot holds an index into
+    /// `anchors` plus one, or 0 when empty. Anchors are SplitMix64
+    /// outputs, so their low bits place them.
+    slots: Vec<u32>,
+    /// Each distinct anchor, its count and its first positions.
+    anchors: Vec<Anchor>,
+    /// A one-hash Bloom filter of the anchors (bit `g >> 32 mod
+    /// len*64` of `g`), small enough for the first-level cache: most
+    /// anchors of a partner are not here, and this tells so at once.
     filter: Vec<u64>,
     /// Positions of the words found at most twice, for bags of words
     /// (made at the first pair that needs them).
     words: std::cell::OnceCell<Words>,
 }
 
+/// An anchor of a [`Prepared`] side.
+#[derive(Clone, Copy, Debug)]
+struct Anchor {
+    gram: u64,
+    /// Times found.
+    count: u32,
+    /// The first `MAX_SEED_REPEATS` positions, ascending.
+    at: [u32; MAX_SEED_REPEATS],
+}
+
 impl<'t> Prepared<'t> {
     /// Prepares `toks` with anchors of `n` words.
     pub fn new(toks: &'t [u64], n: usize) -> Self {
-        let mut all: Vec<(u64, u32)> = super::grams(toks, n)
-            .into_iter()
-            .enumerate()
-            .map(|(i, g)| (g, i as u32))
-            .collect();
-        all.sort_unstable();
-        let mut index = Vec::with_capacity(all.len());
-        for run in all.chunk_by(|x, y| x.0 == y.0) {
-            if run.len() <= MAX_SEED_REPEATS {
-                index.extend_from_slice(run);
+        let grams = super::grams(toks, n);
+        let size = (2 * grams.len()).next_power_of_two().max(2);
+        let mut slots = vec![0u32; size];
+        let mut anchors: Vec<Anchor> = Vec::with_capacity(grams.len());
+        let mask = size - 1;
+        for (i, g) in grams.into_iter().enumerate() {
+            let mut s = g as usize & mask;
+            loop {
+                match slots[s] {
+                    0 => {
+                        anchors.push(Anchor {
+                            gram: g,
+                            count: 1,
+                            at: [i as u32; MAX_SEED_REPEATS],
+                        });
+                        slots[s] = anchors.len() as u32;
+                        break;
+                    }
+                    k if anchors[k as usize - 1].gram == g => {
+                        let a = &mut anchors[k as usize - 1];
+                        if (a.count as usize) < MAX_SEED_REPEATS {
+                            a.at[a.count as usize] = i as u32;
+                        }
+                        a.count += 1;
+                        break;
+                    }
+                    _ => s = (s + 1) & mask,
+                }
             }
         }
-        // About 16 bits per anchor: few false positives, and small
-        // enough to stay in the first-level cache.
-        let words = (index.len() / 4).next_power_of_two().max(1);
+        // About 16 bits per anchor: few false positives.
+        let words = (anchors.len() / 4).next_power_of_two().max(1);
         let mut filter = vec![0u64; words];
-        let mask = (words as u64 * 64) - 1;
-        for &(g, _) in &index {
-            let bit = g & mask;
-            filter[(bit >> 6) as usize] |= 1 << (bit & 63);
+        for a in &anchors {
+            let bit = (a.gram >> 32) as usize & (words * 64 - 1);
+            filter[bit >> 6] |= 1 << (bit & 63);
         }
         Prepared {
             toks,
-            index,
+            slots,
+            anchors,
             filter,
             words: std::cell::OnceCell::new(),
         }
     }
 
-    /// The positions of anchor `g` (none when it is not an anchor here).
-    fn positions(&self, g: u64) -> &[(u64, u32)] {
-        let bit = g & (self.filter.len() as u64 * 64 - 1);
-        if self.filter[(bit >> 6) as usize] & (1 << (bit & 63)) == 0 {
+    /// The positions of anchor `g`, ascending (none when it is not an
+    /// anchor here or is found more than `MAX_SEED_REPEATS` times).
+    fn positions(&self, g: u64) -> &[u32] {
+        let bit = (g >> 32) as usize & (self.filter.len() * 64 - 1);
+        if self.filter[bit >> 6] & (1 << (bit & 63)) == 0 {
             return &[];
         }
-        let start = self.index.partition_point(|x| x.0 < g);
-        let len = self.index[start..].iter().take_while(|x| x.0 == g).count();
-        &self.index[start..start + len]
+        let mask = self.slots.len() - 1;
+        let mut s = g as usize & mask;
+        loop {
+            match self.slots[s] {
+                0 => return &[],
+                k => {
+                    let a = &self.anchors[k as usize - 1];
+                    if a.gram == g {
+                        let count = a.count as usize;
+                        return if count <= MAX_SEED_REPEATS {
+                            &a.at[..count]
+                        } else {
+                            &[]
+                        };
+                    }
+                }
+            }
+            s = (s + 1) & mask;
+        }
     }
 
     /// Shared passages of this side (`a`) and `b`; anchors in `common`
@@ -174,7 +221,7 @@ impl<'t> Prepared<'t> {
         for (j, &g) in anchors.iter().enumerate() {
             let at = self.positions(g);
             if !at.is_empty() && !common.contains(&super::key_class(g)) {
-                seeds.extend(at.iter().map(|&(_, i)| (g, i, j as u32)));
+                seeds.extend(at.iter().map(|&i| (g, i, j as u32)));
             }
         }
         // An anchor repeated more than MAX_SEED_REPEATS times in b is no

@@ -358,11 +358,16 @@ pub(crate) fn body_tokens(seg: &Segmented, body: &Body) -> Vec<u64> {
 /// Body token hashes of a document with boilerplate `marks` and `tail`.
 pub fn body_tokens_of(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tail>) -> Vec<u64> {
     let stop = tail.map_or(seg.lines.len(), |t| t.line);
-    let mut out = Vec::new();
-    for (line, mark) in seg.lines[..stop].iter().zip(marks) {
-        if mark.is_none() {
-            out.extend_from_slice(&seg.tokens[line.tok_start as usize..line.tok_end as usize]);
-        }
+    let kept = || {
+        seg.lines[..stop]
+            .iter()
+            .zip(marks)
+            .filter(|(_, mark)| mark.is_none())
+            .map(|(line, _)| line)
+    };
+    let mut out = Vec::with_capacity(kept().map(|l| (l.tok_end - l.tok_start) as usize).sum());
+    for line in kept() {
+        out.extend_from_slice(&seg.tokens[line.tok_start as usize..line.tok_end as usize]);
     }
     out
 }
