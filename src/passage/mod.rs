@@ -78,66 +78,63 @@ pub fn co_occurring(
     // Each posting packs the key's top 40 bits with the item index: a
     // rare 40-bit collision only proposes a pair that alignment rejects.
     // Filled in place, in parallel, each item into its own slice.
-    let mut postings: Vec<u64> = vec![0; keys.iter().map(Vec::len).sum()];
+    let mut postings: Vec<ByKey> = vec![ByKey(0); keys.iter().map(Vec::len).sum()];
     slots(&mut postings, keys.iter().map(Vec::len))
         .into_par_iter()
         .zip(keys)
         .enumerate()
         .for_each(|(i, (slot, k))| {
             for (p, h) in slot.iter_mut().zip(k) {
-                *p = (h & !ITEM_MASK) | i as u64;
+                *p = ByKey((h & !ITEM_MASK) | i as u64);
             }
         });
-    sort_u64(&mut postings);
-    postings.dedup();
-    let same_key = |x: &u64, y: &u64| x & !ITEM_MASK == y & !ITEM_MASK;
-    // The runs of keys held by 2 to `max_docs` items, as their items
-    // (ascending within a run) laid end to end: `members`, with each
-    // run's end at every one of its places (`ends`). Made in parallel
-    // over parts of the postings that start a key each.
+    // Sorted by key alone: the items of a common key (a frequent word is
+    // in most documents) are never put in order, only those of the keys
+    // that make pairs.
+    if postings.len() < 1 << 20 {
+        postings.sort_unstable_by_key(|p| p.0 >> ITEM_BITS);
+    } else {
+        voracious_radix_sort::RadixSort::voracious_mt_sort(
+            &mut postings[..],
+            rayon::current_num_threads(),
+        );
+    }
+    let same_key = |x: &ByKey, y: &ByKey| x.0 >> ITEM_BITS == y.0 >> ITEM_BITS;
+    // The runs of keys held by 2 to `max_docs` items, as their distinct
+    // items (ascending within a run) laid end to end: `members`, with
+    // each run's end at every one of its places (`ends`). Made in
+    // parallel over parts of the postings that start a key each.
     let parts = cut(&postings, same_key);
-    let sizes: Vec<usize> = parts
+    let found: Vec<(Vec<u32>, Vec<u32>, Vec<u64>)> = parts
         .par_iter()
         .map(|r| {
-            postings[r.clone()]
-                .chunk_by(same_key)
-                .filter(|run| run.len() >= 2 && run.len() <= max_docs)
-                .map(<[u64]>::len)
-                .sum()
-        })
-        .collect();
-    let total: usize = sizes.iter().sum();
-    assert!(total < u32::MAX as usize, "at most 2^32 postings in runs");
-    let mut members: Vec<u32> = vec![0; total];
-    let mut ends: Vec<u32> = vec![0; total];
-    let mut offsets = Vec::with_capacity(sizes.len());
-    let mut at = 0;
-    for &k in &sizes {
-        offsets.push(at);
-        at += k;
-    }
-    let common: Vec<u64> = slots(&mut members, sizes.iter().copied())
-        .into_par_iter()
-        .zip(slots(&mut ends, sizes.iter().copied()))
-        .zip(parts.par_iter().zip(&offsets))
-        .flat_map_iter(|((m, e), (r, &offset))| {
-            let mut common = Vec::new();
-            let mut k = 0;
+            let (mut m, mut e, mut common) = (Vec::new(), Vec::new(), Vec::new());
+            let mut items: Vec<u32> = Vec::with_capacity(max_docs);
             for run in postings[r.clone()].chunk_by(same_key) {
-                if run.len() > max_docs {
-                    common.push(run[0] & !ITEM_MASK);
-                } else if run.len() >= 2 {
-                    let end = (offset + k + run.len()) as u32;
-                    for x in run {
-                        m[k] = (x & ITEM_MASK) as u32;
-                        e[k] = end;
-                        k += 1;
-                    }
+                if run.len() < 2 {
+                    continue;
+                }
+                if !distinct_items(run, max_docs, &mut items) {
+                    common.push(run[0].0 & !ITEM_MASK);
+                } else if items.len() >= 2 {
+                    m.extend_from_slice(&items);
+                    e.extend(std::iter::repeat_n(m.len() as u32, items.len()));
                 }
             }
-            common
+            (m, e, common)
         })
         .collect();
+    let total: usize = found.iter().map(|f| f.0.len()).sum();
+    assert!(total < u32::MAX as usize, "at most 2^32 postings in runs");
+    let mut members: Vec<u32> = Vec::with_capacity(total);
+    let mut ends: Vec<u32> = Vec::with_capacity(total);
+    let mut common: Vec<u64> = Vec::new();
+    for (m, e, c) in found {
+        let offset = members.len() as u32;
+        members.extend_from_slice(&m);
+        ends.extend(e.iter().map(|x| x + offset));
+        common.extend_from_slice(&c);
+    }
     drop(postings);
     // Each item's places in `members`: a counting sort by item.
     let items = keys_len;
@@ -187,6 +184,46 @@ pub fn co_occurring(
     (pairs, common)
 }
 
+/// A posting ordered by its key class alone (see [`co_occurring`]).
+#[derive(Clone, Copy, Debug)]
+struct ByKey(u64);
+
+impl PartialEq for ByKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 >> ITEM_BITS == other.0 >> ITEM_BITS
+    }
+}
+
+impl PartialOrd for ByKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        (self.0 >> ITEM_BITS).partial_cmp(&(other.0 >> ITEM_BITS))
+    }
+}
+
+impl voracious_radix_sort::Radixable<u64> for ByKey {
+    type Key = u64;
+    fn key(&self) -> u64 {
+        self.0 >> ITEM_BITS
+    }
+}
+
+/// The distinct items of `run` (postings of one key), ascending, in
+/// `items`; false, as soon as it is known, when there are more than
+/// `max_docs` of them.
+fn distinct_items(run: &[ByKey], max_docs: usize, items: &mut Vec<u32>) -> bool {
+    items.clear();
+    for p in run {
+        let item = (p.0 & ITEM_MASK) as u32;
+        if let Err(at) = items.binary_search(&item) {
+            if items.len() == max_docs {
+                return false;
+            }
+            items.insert(at, item);
+        }
+    }
+    true
+}
+
 /// `buf` cut, in order, into consecutive slices of lengths `lens`, to be
 /// filled in parallel.
 fn slots<T>(buf: &mut [T], lens: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
@@ -201,7 +238,7 @@ fn slots<T>(buf: &mut [T], lens: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
 
 /// Cuts `v` (sorted) into about [`CUTS`] ranges, in order, none of which
 /// splits a run of values that are `same`.
-fn cut(v: &[u64], same: impl Fn(&u64, &u64) -> bool) -> Vec<std::ops::Range<usize>> {
+fn cut<T>(v: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::with_capacity(CUTS);
     let mut start = 0;
     for k in 1..=CUTS {
