@@ -167,6 +167,11 @@ impl Buckets {
 
     /// Reads run `b` whole and empties it (its file is closed).
     pub fn take(&mut self, b: usize) -> Result<Vec<u64>> {
+        self.take_map(b, |v| v)
+    }
+
+    /// [`Buckets::take`], each value mapped by `f` as it is read.
+    pub fn take_map<T>(&mut self, b: usize, f: impl Fn(u64) -> T) -> Result<Vec<T>> {
         let w = std::mem::replace(
             &mut self.files[b],
             BufWriter::with_capacity(0, temp_file(&self.dir)?),
@@ -186,7 +191,7 @@ impl Buckets {
             out.extend(
                 chunk[..want]
                     .chunks_exact(8)
-                    .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes"))),
+                    .map(|w| f(u64::from_le_bytes(w.try_into().expect("8 bytes")))),
             );
         }
         Ok(out)

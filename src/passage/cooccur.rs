@@ -1,0 +1,483 @@
+//! Which items share keys: the inverted indexes of the passage level.
+//!
+//! A posting packs a key's top 40 bits with an item index. Postings are
+//! sorted by key alone, so the items of a common key (a frequent word is
+//! in most documents) are never put in order; the keys held by 2 to
+//! `max_docs` items become *runs* of their distinct items. Each item then
+//! counts, in a dense array, the partners after it in each of its runs:
+//! the number of keys it shares with each, without listing every pair
+//! occurrence.
+//!
+//! [`co_occurring`] works in memory; [`co_occurring_spilled`] partitions
+//! the postings by key on disk and sums the counts of the partitions.
+
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::spill::Buckets;
+
+const ITEM_BITS: u32 = 24;
+const ITEM_MASK: u64 = (1 << ITEM_BITS) - 1;
+
+/// The part of a key the postings keep (its top 40 bits): what
+/// [`co_occurring`]'s common keys are compared by.
+pub fn key_class(key: u64) -> u64 {
+    key & !ITEM_MASK
+}
+
+/// What [`co_occurring`] finds: pairs with their shared-key counts, and
+/// the common key classes.
+pub type CoOccurring = (Vec<(u32, u32, u32)>, Vec<u64>);
+
+/// Pairs `(i, j)`, `i < j`, of items sharing at least `min_shared`
+/// distinct keys, where only keys held by 2 to `max_docs` items count.
+/// `keys[i]` is item `i`'s key set (repeats allowed). Returns the
+/// pairs with their number of shared keys, sorted, and the keys held by
+/// more than `max_docs` items (as [`key_class`]es).
+pub fn co_occurring(keys: Vec<Vec<u64>>, max_docs: usize, min_shared: usize) -> CoOccurring {
+    let items = keys.len();
+    assert!(items < 1 << ITEM_BITS, "at most 2^24 items");
+    // Filled in place, in parallel, each item into its own slice.
+    let mut postings: Vec<Posting> = vec![Posting(0); keys.iter().map(Vec::len).sum()];
+    slots(&mut postings, keys.iter().map(Vec::len))
+        .into_par_iter()
+        .zip(keys)
+        .enumerate()
+        .for_each(|(i, (slot, k))| {
+            for (p, h) in slot.iter_mut().zip(k) {
+                *p = Posting::new(h, i);
+            }
+        });
+    let runs = Runs::of(postings, max_docs);
+    let pairs = runs.pairs(items, min_shared);
+    (pairs, runs.common)
+}
+
+/// A posting, ordered by its key class alone.
+#[derive(Clone, Copy, Debug)]
+#[repr(transparent)]
+struct Posting(u64);
+
+impl Posting {
+    fn new(key: u64, item: usize) -> Posting {
+        Posting(key_class(key) | item as u64)
+    }
+
+    fn key(self) -> u64 {
+        self.0 >> ITEM_BITS
+    }
+
+    fn item(self) -> u32 {
+        (self.0 & ITEM_MASK) as u32
+    }
+}
+
+impl PartialEq for Posting {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl PartialOrd for Posting {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        self.key().partial_cmp(&other.key())
+    }
+}
+
+impl voracious_radix_sort::Radixable<u64> for Posting {
+    type Key = u64;
+    fn key(&self) -> u64 {
+        Posting::key(*self)
+    }
+}
+
+/// The keys held by 2 to `max_docs` items, as their distinct items
+/// (ascending within a run) laid end to end, and the common keys.
+struct Runs {
+    /// Items of the runs, run after run.
+    members: Vec<u32>,
+    /// At each place of `members`, the end of its run.
+    ends: Vec<u32>,
+    /// Keys held by more than `max_docs` items, as key classes.
+    common: Vec<u64>,
+}
+
+impl Runs {
+    /// Sorts `postings` by key and finds its runs, in parallel over parts
+    /// that start a key each.
+    fn of(mut postings: Vec<Posting>, max_docs: usize) -> Runs {
+        if postings.len() < 1 << 20 {
+            postings.sort_unstable_by_key(|p| p.key());
+        } else {
+            voracious_radix_sort::RadixSort::voracious_mt_sort(
+                &mut postings[..],
+                rayon::current_num_threads(),
+            );
+        }
+        let same_key = |x: &Posting, y: &Posting| x.key() == y.key();
+        let found: Vec<Runs> = cut(&postings, same_key)
+            .into_par_iter()
+            .map(|r| {
+                let mut out = Runs {
+                    members: Vec::new(),
+                    ends: Vec::new(),
+                    common: Vec::new(),
+                };
+                let mut items: Vec<u32> = Vec::with_capacity(max_docs);
+                for run in postings[r].chunk_by(same_key) {
+                    if run.len() < 2 {
+                        continue;
+                    }
+                    if !distinct_items(run, max_docs, &mut items) {
+                        out.common.push(run[0].0 & !ITEM_MASK);
+                    } else if items.len() >= 2 {
+                        out.members.extend_from_slice(&items);
+                        let end = out.members.len() as u32;
+                        out.ends.extend(std::iter::repeat_n(end, items.len()));
+                    }
+                }
+                out
+            })
+            .collect();
+        drop(postings);
+        let total: usize = found.iter().map(|f| f.members.len()).sum();
+        assert!(total < u32::MAX as usize, "at most 2^32 postings in runs");
+        let mut all = Runs {
+            members: Vec::with_capacity(total),
+            ends: Vec::with_capacity(total),
+            common: Vec::new(),
+        };
+        for f in found {
+            let offset = all.members.len() as u32;
+            all.members.extend_from_slice(&f.members);
+            all.ends.extend(f.ends.iter().map(|x| x + offset));
+            all.common.extend_from_slice(&f.common);
+        }
+        all
+    }
+
+    /// Pairs `(a, b, shared)`, sorted, of items `< items` sharing at
+    /// least `min_shared` runs.
+    fn pairs(&self, items: usize, min_shared: usize) -> Vec<(u32, u32, u32)> {
+        let (members, ends) = (&self.members, &self.ends);
+        // Each item's places in `members`: a counting sort by item.
+        let mut start = vec![0u32; items + 1];
+        for &m in members {
+            start[m as usize + 1] += 1;
+        }
+        for i in 0..items {
+            start[i + 1] += start[i];
+        }
+        let mut places = vec![0u32; members.len()];
+        let mut next = start.clone();
+        for (p, &m) in members.iter().enumerate() {
+            places[next[m as usize] as usize] = p as u32;
+            next[m as usize] += 1;
+        }
+        drop(next);
+        // Item `a`'s partners after it in each of its runs, counted.
+        let counted = |counts: &mut [u32], a: usize, out: &mut Vec<(u32, u32, u32)>| {
+            let mut touched: Vec<u32> = Vec::new();
+            for &p in &places[start[a] as usize..start[a + 1] as usize] {
+                for &b in &members[p as usize + 1..ends[p as usize] as usize] {
+                    let c = &mut counts[b as usize];
+                    if *c == 0 {
+                        touched.push(b);
+                    }
+                    *c += 1;
+                }
+            }
+            let from = out.len();
+            for b in touched {
+                let c = std::mem::take(&mut counts[b as usize]);
+                if c as usize >= min_shared {
+                    out.push((a as u32, b, c));
+                }
+            }
+            out[from..].sort_unstable();
+        };
+        // Items in CUTS ranges, each with one dense array of counts.
+        let ranges: Vec<std::ops::Range<usize>> = (0..CUTS)
+            .map(|k| items * k / CUTS..items * (k + 1) / CUTS)
+            .filter(|r| !r.is_empty())
+            .collect();
+        let found: Vec<Vec<(u32, u32, u32)>> = ranges
+            .into_par_iter()
+            .map(|r| {
+                let mut counts = vec![0u32; items];
+                let mut out = Vec::new();
+                for a in r {
+                    counted(&mut counts, a, &mut out);
+                }
+                out
+            })
+            .collect();
+        found.concat()
+    }
+}
+
+/// The distinct items of `run` (postings of one key), ascending, in
+/// `items`; false, as soon as it is known, when there are more than
+/// `max_docs` of them.
+fn distinct_items(run: &[Posting], max_docs: usize, items: &mut Vec<u32>) -> bool {
+    items.clear();
+    for p in run {
+        let item = p.item();
+        if let Err(at) = items.binary_search(&item) {
+            if items.len() == max_docs {
+                return false;
+            }
+            items.insert(at, item);
+        }
+    }
+    true
+}
+
+/// `buf` cut, in order, into consecutive slices of lengths `lens`, to be
+/// filled in parallel.
+fn slots<T>(buf: &mut [T], lens: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
+    let mut rest = buf;
+    lens.map(|n| {
+        let (slot, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        rest = tail;
+        slot
+    })
+    .collect()
+}
+
+/// Cuts `v` (sorted) into about [`CUTS`] ranges, in order, none of which
+/// splits a run of values that are `same`.
+fn cut<T>(v: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::with_capacity(CUTS);
+    let mut start = 0;
+    for k in 1..=CUTS {
+        let mut end = (v.len() * k / CUTS).max(start);
+        while end > 0 && end < v.len() && same(&v[end - 1], &v[end]) {
+            end += 1;
+        }
+        if end > start {
+            out.push(start..end);
+            start = end;
+        }
+    }
+    out
+}
+
+/// Parts that [`cut`] and [`Runs::pairs`] make, for parallel work.
+const CUTS: usize = 64;
+
+/// Key partitions of [`co_occurring_spilled`] (by the top bits of keys).
+const PARTS: usize = 16;
+/// Pair partitions of [`co_occurring_spilled`] (by first item).
+const RANGES: usize = 16;
+/// Items whose keys are computed in one parallel batch.
+const BATCH: usize = 8192;
+
+/// A counted pair packs its first item at bit 40, its second at bit 16
+/// and a count in the low 16 bits.
+const PAIR_A: u32 = 40;
+const PAIR_B: u32 = 16;
+const COUNT_MASK: u64 = (1 << PAIR_B) - 1;
+
+/// [`co_occurring`] for corpora whose postings do not fit in memory, for
+/// several key families at once: `keys(i)` gives item `i`'s key
+/// set of every family (all of the same length). Postings go to disk in
+/// [`PARTS`] partitions by key; each partition is sorted alone, its pairs
+/// are counted as in memory, and the counts go to disk in [`RANGES`]
+/// partitions by first item, each then sorted and summed alone.
+/// `max_docs` and `min_shared` are per family. Returns exactly what
+/// [`co_occurring`] returns for each family.
+pub fn co_occurring_spilled(
+    n: usize,
+    keys: &(dyn Fn(usize) -> Vec<Vec<u64>> + Sync),
+    max_docs: &[usize],
+    min_shared: &[usize],
+    dir: &std::path::Path,
+) -> Result<Vec<CoOccurring>> {
+    assert!(n < 1 << ITEM_BITS, "at most 2^24 items");
+    let families = max_docs.len();
+    let part = |k: u64| (k >> (64 - PARTS.trailing_zeros())) as usize;
+    let mut postings: Vec<Buckets> = (0..families)
+        .map(|_| Buckets::new(dir, PARTS))
+        .collect::<Result<_>>()?;
+    for start in (0..n).step_by(BATCH) {
+        let end = (start + BATCH).min(n);
+        let filled = (start..end)
+            .into_par_iter()
+            .fold(
+                || vec![vec![Vec::new(); PARTS]; families],
+                |mut acc: Vec<Vec<Vec<u64>>>, i| {
+                    for (f, ks) in keys(i).into_iter().enumerate() {
+                        for k in ks {
+                            acc[f][part(k)].push(Posting::new(k, i).0);
+                        }
+                    }
+                    acc
+                },
+            )
+            .collect::<Vec<_>>();
+        for acc in filled {
+            for (f, parts) in acc.into_iter().enumerate() {
+                for (p, v) in parts.into_iter().enumerate() {
+                    postings[f].extend(p, &v)?;
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(families);
+    for (f, mut buckets) in postings.into_iter().enumerate() {
+        let mut pairs = Buckets::new(dir, RANGES)?;
+        let mut common = Vec::new();
+        for p in 0..PARTS {
+            let runs = Runs::of(buckets.take_map(p, Posting)?, max_docs[f]);
+            common.extend_from_slice(&runs.common);
+            // This partition's counts of every pair (a pair of
+            // near-copies shares hundreds of keys, spread over all
+            // partitions), summed over partitions below.
+            let counted = runs.pairs(n, 1);
+            drop(runs);
+            let mut by_range = vec![Vec::new(); RANGES];
+            for (a, b, c) in counted {
+                let slot = &mut by_range[a as usize * RANGES / n.max(1)];
+                let pair = (u64::from(a) << PAIR_A) | (u64::from(b) << PAIR_B);
+                let mut c = u64::from(c);
+                while c > 0 {
+                    let k = c.min(COUNT_MASK);
+                    slot.push(pair | k);
+                    c -= k;
+                }
+            }
+            for (r, v) in by_range.into_iter().enumerate() {
+                pairs.extend(r, &v)?;
+            }
+        }
+        common.sort_unstable();
+        let mut found = Vec::new();
+        for r in 0..RANGES {
+            let mut v = pairs.take(r)?;
+            sort_u64(&mut v);
+            found.extend(
+                v.chunk_by(|x, y| x & !COUNT_MASK == y & !COUNT_MASK)
+                    .map(|r| (r[0], r.iter().map(|x| x & COUNT_MASK).sum::<u64>()))
+                    .filter(|&(_, k)| k >= min_shared[f] as u64)
+                    .map(|(x, k)| {
+                        (
+                            (x >> PAIR_A) as u32,
+                            ((x >> PAIR_B) & ITEM_MASK) as u32,
+                            k as u32,
+                        )
+                    }),
+            );
+        }
+        out.push((found, common));
+    }
+    Ok(out)
+}
+
+/// Sorts a large vector of `u64` with a parallel radix sort (about twice
+/// as fast as a comparison sort on these uniformly spread keys), a small
+/// one in place.
+fn sort_u64(v: &mut [u64]) {
+    if v.len() < 1 << 20 {
+        v.sort_unstable();
+    } else {
+        voracious_radix_sort::RadixSort::voracious_mt_sort(v, rayon::current_num_threads());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash;
+    use crate::passage::set;
+
+    #[test]
+    fn spilled_co_occurrence_equals_in_memory() {
+        // Items with overlapping key sets drawn from a small key space, so
+        // that keys recur in 1 to many items.
+        let n = 3000;
+        // Item i shares 20 keys with its group of 7 (pairs), and draws 5
+        // keys from a pool of 50 that many items hold (common keys).
+        let fam = |seed: u64, group: u64| -> Vec<Vec<u64>> {
+            (0..n as u64)
+                .map(|i| {
+                    let own = (0..20).map(|j| hash::mix(i / group * 100 + j, seed));
+                    let pool = (0..5).map(|j| hash::mix(1 << 40 | ((i * 7 + j * 13) % 50), seed));
+                    set(own.chain(pool).collect())
+                })
+                .collect()
+        };
+        let (a, b) = (fam(1, 7), fam(2, 3));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let keys = |i: usize| vec![a[i].clone(), b[i].clone()];
+        let got = co_occurring_spilled(n, &keys, &[20, 5], &[5, 3], dir.path()).expect("spill");
+        let want = [
+            co_occurring(a.clone(), 20, 5),
+            co_occurring(b.clone(), 5, 3),
+        ];
+        for (g, w) in got.iter().zip(&want) {
+            assert!(!w.0.is_empty() && !w.1.is_empty());
+            assert_eq!(g, w);
+        }
+    }
+
+    #[test]
+    fn co_occurrence_counts_shared_keys() {
+        // Realistic 64-bit keys: postings keep only their top 40 bits.
+        let keys: Vec<Vec<u64>> = [
+            vec![1, 2, 3, 9],
+            vec![2, 3, 4, 9],
+            vec![3, 4, 5, 9],
+            vec![7],
+        ]
+        .into_iter()
+        .map(|k| set(k.into_iter().map(|x| hash::mix(x, 1)).collect()))
+        .collect();
+        // 9 is in 3 items: with max_docs 2 it does not count.
+        let got = co_occurring(keys.clone(), 2, 1).0;
+        assert_eq!(got, vec![(0, 1, 1), (1, 2, 1)]);
+        let got = co_occurring(keys.clone(), 3, 2).0;
+        assert_eq!(got, vec![(0, 1, 3), (0, 2, 2), (1, 2, 3)]);
+        // With max_docs 2, keys 3 and 9 (in three items each) are common.
+        let (_, mut common) = co_occurring(keys, 2, 1);
+        common.sort_unstable();
+        let mut want = vec![key_class(hash::mix(3, 1)), key_class(hash::mix(9, 1))];
+        want.sort_unstable();
+        assert_eq!(common, want);
+    }
+
+    #[test]
+    fn repeated_keys_count_once_per_item() {
+        let k = |x: u64| hash::mix(x, 5);
+        // Key 1 is 30 times in item 0 and once in item 1: two items.
+        // Key 2 is in items 0 (three times), 1 and 2: three items, common
+        // with max_docs 2. Key 3 is twice in item 2 alone: no pair.
+        let mut a = vec![k(1); 30];
+        a.extend([k(2), k(2), k(2), k(4)]);
+        let keys = vec![a, vec![k(1), k(2), k(4)], vec![k(2), k(3), k(3)]];
+        let (pairs, common) = co_occurring(keys.clone(), 2, 1);
+        assert_eq!(pairs, vec![(0, 1, 2)]);
+        assert_eq!(common, vec![key_class(k(2))]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let got = co_occurring_spilled(3, &|i| vec![keys[i].clone()], &[2], &[1], dir.path())
+            .expect("spill");
+        assert_eq!(got[0], (pairs, common));
+    }
+
+    #[test]
+    fn spilled_counts_beyond_sixteen_bits() {
+        // Two items sharing 1.1 million keys: about 69,000 in each of the
+        // 16 partitions, more than a packed count holds.
+        let shared: Vec<u64> = (0..1_100_000).map(|x| hash::mix(x, 8)).collect();
+        let keys = vec![shared.clone(), shared, vec![hash::mix(1, 9)]];
+        let want = co_occurring(keys.clone(), 5, 1);
+        // Postings keep 40 bits of a key: among a million keys, a class
+        // or two is shared.
+        let classes = set(keys[0].iter().map(|&k| key_class(k)).collect()).len();
+        assert_eq!(want.0, vec![(0, 1, classes as u32)]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let got = co_occurring_spilled(3, &|i| vec![keys[i].clone()], &[5], &[1], dir.path())
+            .expect("spill");
+        assert_eq!(got[0], want);
+    }
+}
