@@ -336,6 +336,28 @@ mod tests {
             .join(" ")
     }
 
+    /// `positions` against a plain count: every anchor of `b` has the
+    /// positions it has in `a` when it occurs there at most
+    /// `MAX_SEED_REPEATS` times, none otherwise.
+    #[test]
+    fn anchor_positions_match_a_plain_count() {
+        use proptest::prelude::*;
+        let words = proptest::collection::vec(0u64..6, 0..300);
+        proptest!(|(a in words.clone(), b in words)| {
+            let (a, b): (Vec<u64>, Vec<u64>) = (
+                a.iter().map(|&w| hash::mix(w, 1)).collect(),
+                b.iter().map(|&w| hash::mix(w, 1)).collect(),
+            );
+            let prepared = Prepared::new(&a, 3);
+            let ga = crate::passage::grams(&a, 3);
+            for g in crate::passage::grams(&b, 3) {
+                let all: Vec<u32> = (0..ga.len() as u32).filter(|&i| ga[i as usize] == g).collect();
+                let want: &[u32] = if all.len() <= MAX_SEED_REPEATS { &all } else { &[] };
+                prop_assert_eq!(prepared.positions(g), want);
+            }
+        });
+    }
+
     #[test]
     fn verbatim_run_with_an_edit_is_one_passage() {
         let quote = filler("q", 12) + " changed " + &filler("r", 8);

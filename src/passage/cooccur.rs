@@ -446,6 +446,44 @@ mod tests {
         assert_eq!(common, want);
     }
 
+    /// Against brute force: for every pair of items, the distinct key
+    /// classes they share among those held by 2 to `max_docs` items.
+    #[test]
+    fn pairs_match_brute_force() {
+        use proptest::prelude::*;
+        let items = proptest::collection::vec(proptest::collection::vec(0u64..40, 0..25), 0..40);
+        proptest!(|(raw in items, max_docs in 2usize..8, min_shared in 1usize..4)| {
+            let keys: Vec<Vec<u64>> = raw
+                .iter()
+                .map(|k| k.iter().map(|&x| hash::mix(x, 3)).collect())
+                .collect();
+            let classes: Vec<Vec<u64>> = keys
+                .iter()
+                .map(|k| set(k.iter().map(|&x| key_class(x)).collect()))
+                .collect();
+            let holders = |c: u64| classes.iter().filter(|s| s.binary_search(&c).is_ok()).count();
+            let mut want = Vec::new();
+            for a in 0..keys.len() {
+                for b in a + 1..keys.len() {
+                    let shared = classes[a]
+                        .iter()
+                        .filter(|&&c| classes[b].binary_search(&c).is_ok() && holders(c) <= max_docs)
+                        .count();
+                    if shared >= min_shared && shared > 0 {
+                        want.push((a as u32, b as u32, shared as u32));
+                    }
+                }
+            }
+            let mut common: Vec<u64> = set(classes.iter().flatten().copied().collect());
+            common.retain(|&c| holders(c) > max_docs);
+            let got = co_occurring(keys, max_docs, min_shared);
+            prop_assert_eq!(got.0, want);
+            let mut got_common = got.1;
+            got_common.sort_unstable();
+            prop_assert_eq!(got_common, common);
+        });
+    }
+
     #[test]
     fn repeated_keys_count_once_per_item() {
         let k = |x: u64| hash::mix(x, 5);
