@@ -18,6 +18,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::Config;
 use crate::dedup::{self, Strip};
 use crate::pipeline;
+use crate::progress::Progress;
 use progress::Bars;
 
 /// Find near-duplicate and reused text in scraped news corpora.
@@ -202,13 +203,12 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> Result<()> {
         Command::Query(args) => index::run_query(args, matches.subcommand_matches("query")),
         Command::Scan { common, report } => {
             let cfg = common.config();
-            let scan = pipeline::scan(
-                &common.paths,
-                &cfg,
-                &Bars::new(common.quiet, common.timings),
-            )?;
+            let bars = Bars::new(common.quiet, common.timings);
+            let scan = pipeline::scan(&common.paths, &cfg, &bars)?;
             if let Some(path) = &report {
+                bars.start("writing report", None);
                 write_report(path, &scan.report)?;
+                bars.finish();
             }
             print_summary(&scan.report.summary())
         }

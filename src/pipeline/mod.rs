@@ -668,7 +668,10 @@ pub fn try_analyze(
             progress.finish();
         }
     }
+    progress.start("clusters", None);
     let clusters = clusters(&corpus, &bodies, &edges, cfg);
+    progress.finish();
+    progress.start("report", None);
     let report = report(
         &corpus,
         &bodies,
@@ -678,6 +681,7 @@ pub fn try_analyze(
         cfg,
         start.elapsed().as_secs_f64(),
     );
+    progress.finish();
     Ok(Scan {
         corpus,
         bodies,
