@@ -196,21 +196,24 @@ impl Runs {
             }
             out[from..].sort_unstable();
         };
-        // Items in CUTS ranges, each with one dense array of counts.
+        // Items in CUTS ranges; a dense array of counts is made once per
+        // rayon job (it is all zeros again after each item), not per range.
         let ranges: Vec<std::ops::Range<usize>> = (0..CUTS)
             .map(|k| items * k / CUTS..items * (k + 1) / CUTS)
             .filter(|r| !r.is_empty())
             .collect();
         let found: Vec<Vec<(u32, u32, u32)>> = ranges
             .into_par_iter()
-            .map(|r| {
-                let mut counts = vec![0u32; items];
-                let mut out = Vec::new();
-                for a in r {
-                    counted(&mut counts, a, &mut out);
-                }
-                out
-            })
+            .map_init(
+                || vec![0u32; items],
+                |counts, r| {
+                    let mut out = Vec::new();
+                    for a in r {
+                        counted(counts, a, &mut out);
+                    }
+                    out
+                },
+            )
             .collect();
         found.concat()
     }
