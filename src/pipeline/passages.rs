@@ -112,7 +112,7 @@ pub fn passage_edges(
         .chunk_by(|x, y| x.0 == y.0)
         .flat_map(|g| g.chunks(GROUP))
         .collect();
-    let align_group = |group: &[(u32, u32)], partners: &[u32], anchors: &[Partner]| {
+    let align_group = |group: &[(u32, u32)], partners: &[u32], of: &[Partner]| {
         let a = group[0].0;
         let (ca, pa) = body_of(corpus, bodies, a as usize);
         let ta = tokens_at(ca.seg(), &pa);
@@ -126,13 +126,13 @@ pub fn passage_edges(
             let tb = super::body_tokens_of(cb.seg(), &body_b.marks, body_b.tail.as_ref());
             let bags = word_pairs.binary_search(&(a, b)).is_ok();
             let k = partners.binary_search(&b).expect("a partner");
-            let found = prepared.align_anchored(&tb, &anchors[k].anchors, &common, bags, pc);
+            let found = prepared.align_anchored(&tb, &of[k].anchors, &common, bags, pc);
             if found.is_empty() {
                 continue;
             }
             let pb = super::body_positions(cb.seg(), &body_b.marks, body_b.tail.as_ref());
             let sa = sa.get_or_insert_with(|| shingles(&ta, cfg.shingle_words));
-            let sb = anchors[k]
+            let sb = of[k]
                 .shingles
                 .get_or_init(|| shingles(&tb, cfg.shingle_words));
             let s = verify::score(sa, sb);
@@ -179,7 +179,7 @@ pub fn passage_edges(
         let mut partners: Vec<u32> = batch.iter().flat_map(|g| g.iter().map(|p| p.1)).collect();
         partners.par_sort_unstable();
         partners.dedup();
-        let anchors: Vec<Partner> = partners
+        let of: Vec<Partner> = partners
             .par_iter()
             .map(|&b| Partner {
                 anchors: grams(&body(b as usize), pc.anchor_words),
@@ -189,7 +189,7 @@ pub fn passage_edges(
         edges.par_extend(
             batch
                 .par_iter()
-                .flat_map_iter(|group| align_group(group, &partners, &anchors)),
+                .flat_map_iter(|group| align_group(group, &partners, &of)),
         );
     }
     progress.finish();
