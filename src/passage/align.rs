@@ -126,10 +126,10 @@ impl<'t> Prepared<'t> {
             }
         }
         // About 16 bits per anchor: few false positives.
-        let words = (anchors.len() / 4).next_power_of_two().max(1);
-        let mut filter = vec![0u64; words];
+        let filter_len = (anchors.len() / 4).next_power_of_two().max(1);
+        let mut filter = vec![0u64; filter_len];
         for a in &anchors {
-            let bit = (a.gram >> 32) as usize & (words * 64 - 1);
+            let bit = (a.gram >> 32) as usize & (filter_len * 64 - 1);
             filter[bit >> 6] |= 1 << (bit & 63);
         }
         Prepared {

@@ -91,7 +91,8 @@ pub fn candidates(
     cfg: &PassageConfig,
     spill: Option<&std::path::Path>,
 ) -> crate::error::Result<Candidates> {
-    // Not de-duplicated here: the postings are, once sorted.
+    // Anchors are posted as they come (a run counts each document once);
+    // each body's words once, since common words recur within a body.
     let key_sets = |toks: Vec<u64>| (grams(&toks, cfg.anchor_words), set(toks));
     let tail_anchors: Vec<Vec<u64>> = tails
         .iter()
@@ -125,8 +126,6 @@ pub fn candidates(
             .collect();
         anchors.extend(tail_anchors.iter().cloned());
         let anchor_found = co_occurring(anchors, cfg.anchor_max_docs, cfg.min_shared_anchors);
-        // Each body's words once: fewer postings to sort (common words
-        // recur within a body).
         let words: Vec<Vec<u64>> = (0..n).into_par_iter().map(|i| set(body(i))).collect();
         (
             anchor_found,
