@@ -571,6 +571,8 @@ pub struct Scan {
     pub clusters: Vec<Cluster>,
     /// The report.
     pub report: Report,
+    /// What decided the tails without a marker (when looked for).
+    pub trailing: Option<trailing::Judged>,
 }
 
 /// Runs the whole pipeline over `paths` on `cfg.threads` threads.
@@ -657,14 +659,34 @@ pub fn try_analyze(
         b.shingles = Vec::new();
     }
     let mut tail_copies = Vec::new();
+    let mut trailed = None;
     if cfg.passages {
         let found = passages::passage_edges(&corpus, &bodies, &edges, cfg, progress)?;
         edges = passages::combine(edges, found.edges);
         tail_copies = found.tail_copies;
         if cfg.trailing_tails {
             progress.start("trailing tails", None);
-            let cuts = trailing::find(&corpus, &bodies, &edges, &found.bodies_with_tails, cfg);
-            edges = trailing::apply(&corpus, &mut bodies, edges, &mut tail_copies, &cuts, cfg);
+            let docs = trailing::Scanned {
+                corpus: &corpus,
+                bodies: &bodies,
+            };
+            let mut judged = trailing::find(
+                &docs,
+                corpus.docs.len(),
+                &edges,
+                &found.bodies_with_tails,
+                cfg,
+            );
+            judged.partners_from(&edges);
+            edges = trailing::apply(
+                &corpus,
+                &mut bodies,
+                edges,
+                &mut tail_copies,
+                &judged.cuts,
+                cfg,
+            );
+            trailed = Some(judged);
             progress.finish();
         }
     }
@@ -688,5 +710,6 @@ pub fn try_analyze(
         edges,
         clusters,
         report,
+        trailing: trailed,
     })
 }

@@ -28,8 +28,9 @@
 //! documents a new one touches, whether a cut could be involved, and the
 //! whole pipeline answers then (step 2 depends on the whole corpus).
 
-use ahash::{AHashMap, AHashSet};
+use ahash::AHashSet;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::relate::Edge;
 use super::{body_tokens_of, Body, Corpus};
@@ -77,8 +78,75 @@ pub fn lines_of(text: &str, seg: &Segmented, marks: &[Option<Kind>], tail: Optio
     out
 }
 
+/// What step 1 reads of the documents: a scan's corpus and bodies
+/// ([`Scanned`]), or the documents the index engine has read.
+pub trait Sources: Sync {
+    /// Whether `i`'s body has no marker tail (it may host a trailing
+    /// copy).
+    fn free(&self, i: u32) -> bool;
+    /// Words of `i`'s body.
+    fn words(&self, i: u32) -> usize;
+    /// Start byte of `i`'s last body line (see [`Body::last`]).
+    fn last(&self, i: u32) -> u32;
+    /// End byte of `i`'s first words (see [`Body::head_end`]).
+    fn head_end(&self, i: u32) -> u32;
+    /// `i`'s body tokens.
+    fn body(&self, i: u32) -> Vec<u64>;
+    /// The tokens of `i`'s marker tail, if it has one.
+    fn tail(&self, i: u32) -> Option<Vec<u64>>;
+    /// `i`'s body as lines (for a free body).
+    fn lines(&self, i: u32) -> Lines;
+}
+
+/// A scan's documents, as [`Sources`].
+pub struct Scanned<'a> {
+    /// The documents.
+    pub corpus: &'a Corpus,
+    /// Their bodies.
+    pub bodies: &'a [Body],
+}
+
+impl Sources for Scanned<'_> {
+    fn free(&self, i: u32) -> bool {
+        self.bodies[i as usize].tail.is_none()
+    }
+
+    fn words(&self, i: u32) -> usize {
+        self.bodies[i as usize].words
+    }
+
+    fn last(&self, i: u32) -> u32 {
+        self.bodies[i as usize].last
+    }
+
+    fn head_end(&self, i: u32) -> u32 {
+        self.bodies[i as usize].head_end
+    }
+
+    fn body(&self, i: u32) -> Vec<u64> {
+        let b = &self.bodies[i as usize];
+        body_tokens_of(
+            self.corpus.content(i as usize).seg(),
+            &b.marks,
+            b.tail.as_ref(),
+        )
+    }
+
+    fn tail(&self, i: u32) -> Option<Vec<u64>> {
+        let t = self.bodies[i as usize].tail.as_ref()?;
+        let c = self.corpus.content(i as usize);
+        let seg = c.seg();
+        Some(seg.tokens[seg.lines[t.line].tok_start as usize..].to_vec())
+    }
+
+    fn lines(&self, i: u32) -> Lines {
+        let c = self.corpus.content(i as usize);
+        lines_of(c.text(), c.seg(), &self.bodies[i as usize].marks, None)
+    }
+}
+
 /// What a candidate source is to its host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Source {
     /// The host copies (most of, or the last lines of) this body.
     Body(u32),
@@ -89,7 +157,7 @@ pub enum Source {
 
 /// What [`decide`] found: where the host's tail would start, what it
 /// is, and the texts whose relatedness decides.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     /// The host's line where the tail starts.
     pub line: usize,
@@ -225,16 +293,11 @@ fn mostly_at_end(e: &Edge, side_h: bool) -> bool {
 
 /// Whether the opening words of `h`'s body are mostly found in `x`'s
 /// body: then `h` starts as a copy of `x` and does not end with one.
-fn opens_with(corpus: &Corpus, bodies: &[Body], h: u32, x: u32, cfg: &Config) -> bool {
-    let tokens = |i: u32| {
-        let c = corpus.content(i as usize);
-        let b = &bodies[i as usize];
-        body_tokens_of(c.seg(), &b.marks, b.tail.as_ref())
-    };
-    let mut head = tokens(h);
+fn opens_with(docs: &dyn Sources, h: u32, x: u32, cfg: &Config) -> bool {
+    let mut head = docs.body(h);
     head.truncate(tails::MIN_HEAD_WORDS as usize);
     let first = shingles(&head, cfg.shingle_words);
-    let other = shingles(&tokens(x), cfg.shingle_words);
+    let other = shingles(&docs.body(x), cfg.shingle_words);
     let found = first
         .iter()
         .filter(|s| other.binary_search(s).is_ok())
@@ -325,14 +388,12 @@ fn cuts(mut decided: Vec<(u32, Decision)>) -> Vec<Cut> {
 /// trailing copy unlikely are not aligned (a scan); without, every pair
 /// is (what could change as documents are added).
 pub fn structural(
-    corpus: &Corpus,
-    bodies: &[Body],
+    docs: &dyn Sources,
     edges: &[Edge],
     with_tails: &[(u32, u32)],
     gate: bool,
     cfg: &Config,
 ) -> Vec<(u32, Decision)> {
-    let free = |h: u32| bodies[h as usize].tail.is_none();
     let head = tails::MIN_HEAD_WORDS as usize;
     let min_words = cfg.min_contains_shingles + cfg.shingle_words - 1;
     let min = cfg.containment_threshold;
@@ -341,8 +402,8 @@ pub fn structural(
     // article of its own and a copy, most of the smaller body in the
     // larger or passages that reach the host's last line.
     let likely = |e: &Edge, h: u32, x: u32, side_h: bool| {
-        let (bh, bx) = (&bodies[h as usize], &bodies[x as usize]);
-        if bx.words < min_words || bh.words < head + min_words {
+        let (wh, wx) = (docs.words(h), docs.words(x));
+        if wx < min_words || wh < head + min_words {
             return false;
         }
         if !gate {
@@ -351,28 +412,29 @@ pub fn structural(
         match e.relation {
             Relation::Contains | Relation::NearDuplicate => {
                 e.containment >= min
-                    && bh.words as f64 >= min * bx.words as f64 + head as f64
-                    && !opens_with(corpus, bodies, h, x, cfg)
+                    && wh as f64 >= min * wx as f64 + head as f64
+                    && !opens_with(docs, h, x, cfg)
             }
             Relation::SharedPassages => {
                 let (mut in_x, mut at_end, mut at_start, mut ends_x) = (0, false, false, false);
+                let (last_h, head_h, last_x) = (docs.last(h), docs.head_end(h), docs.last(x));
                 for p in &e.passages {
-                    let (ph, px, wx) = if side_h {
+                    let (ph, px, wpx) = if side_h {
                         (p.a, p.b, p.words_b)
                     } else {
                         (p.b, p.a, p.words)
                     };
-                    in_x += wx as usize;
-                    at_end |= ph[1] > bh.last;
-                    at_start |= ph[0] < bh.head_end;
-                    ends_x |= px[1] > bx.last;
+                    in_x += wpx as usize;
+                    at_end |= ph[1] > last_h;
+                    at_start |= ph[0] < head_h;
+                    ends_x |= px[1] > last_x;
                 }
-                let copied = in_x as f64 >= min * bx.words as f64 || ends_x;
+                let copied = in_x as f64 >= min * wx as f64 || ends_x;
                 at_end
                     && !at_start
                     && copied
                     && in_x >= min_words
-                    && bh.words >= in_x + head
+                    && wh >= in_x + head
                     && mostly_at_end(e, side_h)
             }
             _ => false,
@@ -381,13 +443,13 @@ pub fn structural(
     let mut cands: Vec<(u32, u32, bool)> = edges
         .par_iter()
         .flat_map_iter(|e| [(e, e.a, e.b, true), (e, e.b, e.a, false)])
-        .filter(|&(e, h, x, side_h)| free(h) && likely(e, h, x, side_h))
+        .filter(|&(e, h, x, side_h)| docs.free(h) && likely(e, h, x, side_h))
         .map(|(_, h, x, _)| (h, x, false))
         .collect();
     cands.extend(
         with_tails
             .iter()
-            .filter(|&&(x, host)| x != host && free(x))
+            .filter(|&&(x, host)| x != host && docs.free(x))
             .map(|&(x, host)| (x, host, true)),
     );
     cands.sort_unstable();
@@ -396,13 +458,11 @@ pub fn structural(
         return Vec::new();
     }
     let by_host: Vec<&[(u32, u32, bool)]> = cands.chunk_by(|x, y| x.0 == y.0).collect();
-    let decided: Vec<(u32, Decision)> = by_host
+    by_host
         .par_iter()
         .flat_map_iter(|run| {
             let h = run[0].0;
-            let content = corpus.content(h as usize);
-            let b = &bodies[h as usize];
-            let lines = lines_of(content.text(), content.seg(), &b.marks, None);
+            let lines = docs.lines(h);
             // A body with no line where a tail may begin has none.
             if !(0..lines.lines.len()).any(|k| tails::may_open_tail(&lines.lines, k)) {
                 return Vec::new();
@@ -410,49 +470,84 @@ pub fn structural(
             let prepared = Prepared::new(&lines.toks, cfg.passage.anchor_words);
             run.iter()
                 .filter_map(|&(_, x, is_tail)| {
-                    let c = corpus.content(x as usize);
-                    let seg = c.seg();
-                    let bx = &bodies[x as usize];
-                    let source = if is_tail {
-                        let t = bx.tail.as_ref()?;
-                        seg.tokens[seg.lines[t.line].tok_start as usize..].to_vec()
-                    } else {
-                        body_tokens_of(seg, &bx.marks, bx.tail.as_ref())
-                    };
+                    let source = if is_tail { docs.tail(x)? } else { docs.body(x) };
                     decide_with(&lines, &prepared, x, &source, is_tail, cfg).map(|d| (h, d))
                 })
                 .collect::<Vec<_>>()
         })
-        .collect();
-    decided
+        .collect()
+}
+
+/// What step 2 found over a corpus: every decision of step 1, the
+/// document frequencies that judged them, and the cuts.
+#[derive(Clone, Debug, Default)]
+pub struct Judged {
+    /// Step 1's decisions, by host.
+    pub decided: Vec<(u32, Decision)>,
+    /// The document frequencies of the sampled bodies.
+    pub freq: Frequencies,
+    /// The cuts (decisions whose head is unrelated to what it copies).
+    pub cuts: Vec<Cut>,
+    /// Each cut host with the documents it had a pair with before its
+    /// cut, sorted (filled by the scan, see [`Judged::partners_from`]).
+    pub partners: Vec<(u32, Vec<u32>)>,
+}
+
+impl Judged {
+    /// Notes, from the pairs `edges` found before the cuts, each cut
+    /// host's partners.
+    pub fn partners_from(&mut self, edges: &[Edge]) {
+        let mut by: Vec<(u32, u32)> = Vec::new();
+        let hosts: AHashSet<u32> = self.cuts.iter().map(|c| c.host).collect();
+        for e in edges {
+            if hosts.contains(&e.a) {
+                by.push((e.a, e.b));
+            }
+            if hosts.contains(&e.b) {
+                by.push((e.b, e.a));
+            }
+        }
+        by.sort_unstable();
+        by.dedup();
+        self.partners = self
+            .cuts
+            .iter()
+            .map(|c| {
+                let lo = by.partition_point(|x| x.0 < c.host);
+                let hi = by.partition_point(|x| x.0 <= c.host);
+                (c.host, by[lo..hi].iter().map(|x| x.1).collect())
+            })
+            .collect();
+    }
 }
 
 /// Tails without a marker in the corpus, by host (see [`structural`]
-/// for the candidates).
+/// for the candidates), with what decided them.
 pub fn find(
-    corpus: &Corpus,
-    bodies: &[Body],
+    docs: &dyn Sources,
+    n: usize,
     edges: &[Edge],
     with_tails: &[(u32, u32)],
     cfg: &Config,
-) -> Vec<Cut> {
-    let decided = structural(corpus, bodies, edges, with_tails, true, cfg);
-    if decided.is_empty() {
-        return Vec::new();
+) -> Judged {
+    let decided = structural(docs, edges, with_tails, true, cfg);
+    let freq = Frequencies::of(docs, n);
+    let cuts = judge(&decided, &freq);
+    Judged {
+        decided,
+        freq,
+        cuts,
+        partners: Vec::new(),
     }
-    let words: AHashSet<u64> = decided
-        .iter()
-        .flat_map(|(_, d)| d.head.iter().chain(d.texts.iter().flatten()))
-        .copied()
-        .collect();
-    let step = bodies.len().div_ceil(SAMPLE).max(1);
-    let df = document_frequencies(corpus, bodies, &words, step);
-    let sampled = bodies.len().div_ceil(step) as f64;
-    // Words in every sampled document weigh nothing.
-    let idf = |w: u64| ((sampled + 1.0) / f64::from(df.get(&w).copied().unwrap_or(0) + 1)).ln();
+}
+
+/// The cuts `decided` makes under `freq`: the decisions whose host's
+/// own article is unrelated to what it carries.
+pub fn judge(decided: &[(u32, Decision)], freq: &Frequencies) -> Vec<Cut> {
     let unrelated: Vec<(u32, Decision)> = decided
-        .into_par_iter()
-        .filter(|(_, d)| d.texts.iter().all(|t| cosine(&d.head, t, &idf) < RELATED))
+        .par_iter()
+        .filter(|(_, d)| d.texts.iter().all(|t| cosine(&d.head, t, freq) < RELATED))
+        .cloned()
         .collect();
     cuts(unrelated)
 }
@@ -469,35 +564,79 @@ pub const RELATED: f64 = 0.1;
 /// frequencies of the relatedness check.
 const SAMPLE: usize = 4096;
 
-/// Document frequencies of `words` over every `step`-th body.
-fn document_frequencies(
-    corpus: &Corpus,
-    bodies: &[Body],
-    words: &AHashSet<u64>,
-    step: usize,
-) -> AHashMap<u64, u32> {
-    let mut found: Vec<u64> = (0..bodies.len())
-        .into_par_iter()
-        .filter(|i| i % step == 0)
-        .flat_map_iter(|i| {
-            let c = corpus.content(i);
-            let b = &bodies[i];
-            let mut t = body_tokens_of(c.seg(), &b.marks, b.tail.as_ref());
-            t.retain(|w| words.contains(w));
-            t.sort_unstable();
-            t.dedup();
-            t
-        })
-        .collect();
-    found.par_sort_unstable();
-    found
-        .chunk_by(|x, y| x == y)
-        .map(|r| (r[0], r.len() as u32))
-        .collect()
+/// Document frequencies of the words of every `step`-th body (the
+/// sample the relatedness check weighs words by).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Frequencies {
+    /// Every how many documents one is sampled.
+    pub step: u64,
+    /// Documents sampled.
+    pub sampled: u64,
+    /// (word, sampled bodies holding it), sorted by word.
+    pub df: Vec<(u64, u32)>,
+}
+
+impl Frequencies {
+    /// The sampling step for a corpus of `n` documents.
+    pub fn step_for(n: usize) -> u64 {
+        n.div_ceil(SAMPLE).max(1) as u64
+    }
+
+    /// Document frequencies over the sampled bodies of documents `0..n`.
+    pub fn of(docs: &dyn Sources, n: usize) -> Frequencies {
+        let step = Self::step_for(n);
+        let mut found: Vec<u64> = (0..n as u64)
+            .into_par_iter()
+            .filter(|i| i % step == 0)
+            .flat_map_iter(|i| distinct(docs.body(i as u32)))
+            .collect();
+        found.par_sort_unstable();
+        Frequencies {
+            step,
+            sampled: (n as u64).div_ceil(step),
+            df: found
+                .chunk_by(|x, y| x == y)
+                .map(|r| (r[0], r.len() as u32))
+                .collect(),
+        }
+    }
+
+    /// Counts one more sampled body, of tokens `body`.
+    pub fn add(&mut self, body: Vec<u64>) {
+        self.sampled += 1;
+        let mut extra = Vec::new();
+        for w in distinct(body) {
+            match self.df.binary_search_by_key(&w, |x| x.0) {
+                Ok(k) => self.df[k].1 += 1,
+                Err(_) => extra.push((w, 1)),
+            }
+        }
+        if !extra.is_empty() {
+            self.df.extend(extra);
+            self.df.sort_unstable();
+        }
+    }
+
+    /// Inverse document frequency of `w` (words in every sampled body
+    /// weigh nothing).
+    fn idf(&self, w: u64) -> f64 {
+        let df = self
+            .df
+            .binary_search_by_key(&w, |x| x.0)
+            .map_or(0, |k| self.df[k].1);
+        ((self.sampled as f64 + 1.0) / f64::from(df + 1)).ln()
+    }
+}
+
+fn distinct(mut t: Vec<u64>) -> Vec<u64> {
+    t.sort_unstable();
+    t.dedup();
+    t
 }
 
 /// Tf-idf cosine similarity of two token sequences.
-fn cosine(a: &[u64], b: &[u64], idf: &(dyn Fn(u64) -> f64 + Sync)) -> f64 {
+fn cosine(a: &[u64], b: &[u64], freq: &Frequencies) -> f64 {
+    let idf = |w: u64| freq.idf(w);
     // Term frequencies as sorted (word, count): sums run in word order,
     // never in hash order.
     let tf = |t: &[u64]| {
@@ -571,7 +710,8 @@ pub fn any_candidate(
     let edges = super::document_edges(bodies, &groups, cfg, progress);
     let found = super::passages::passage_edges(corpus, bodies, &edges, cfg, progress)?;
     let edges = super::passages::combine(edges, found.edges);
-    Ok(!structural(corpus, bodies, &edges, &found.bodies_with_tails, false, cfg).is_empty())
+    let docs = Scanned { corpus, bodies };
+    Ok(!structural(&docs, &edges, &found.bodies_with_tails, false, cfg).is_empty())
 }
 
 /// Cuts the tails `cuts` from their hosts' bodies and scores every pair
@@ -593,18 +733,7 @@ pub fn apply(
         tail_copies[c.host as usize] = c.copies.first().map(|x| x.0);
     }
     let cut: AHashSet<u32> = cuts.iter().map(|c| c.host).collect();
-    let mut linked: Vec<(u32, u32)> = cuts
-        .iter()
-        .flat_map(|c| {
-            c.copies
-                .iter()
-                .map(|x| x.0)
-                .chain(c.tails.iter().copied())
-                .map(move |x| (c.host.min(x), c.host.max(x)))
-        })
-        .collect();
-    linked.sort_unstable();
-    linked.dedup();
+    let linked = linked(cuts);
     let bodies = &*bodies;
     let sh = |i: u32| {
         let c = corpus.content(i as usize);
@@ -626,7 +755,7 @@ pub fn apply(
     let mut done = AHashSet::new();
     let rescored: Vec<Option<Edge>> = touched
         .into_par_iter()
-        .map(|e| rescore(bodies, e, &sh, &linked, cfg))
+        .map(|e| rescore(&|i| bodies[i as usize].end, e, &sh, &linked, cfg))
         .collect();
     for e in rescored.into_iter().flatten() {
         done.insert((e.a, e.b));
@@ -652,17 +781,35 @@ pub fn apply(
     out
 }
 
-/// Pair `e` on the new bodies, or `None` when nothing relates it any
-/// more.
-fn rescore(
-    bodies: &[Body],
+/// The pairs of each cut's host and the documents it copies or whose
+/// tails it repeats, sorted.
+pub fn linked(cuts: &[Cut]) -> Vec<(u32, u32)> {
+    let mut linked: Vec<(u32, u32)> = cuts
+        .iter()
+        .flat_map(|c| {
+            c.copies
+                .iter()
+                .map(|x| x.0)
+                .chain(c.tails.iter().copied())
+                .map(move |x| (c.host.min(x), c.host.max(x)))
+        })
+        .collect();
+    linked.sort_unstable();
+    linked.dedup();
+    linked
+}
+
+/// Pair `e` on the new bodies (whose ends `end` gives), or `None` when
+/// nothing relates it any more.
+pub fn rescore(
+    end: &dyn Fn(u32) -> u32,
     mut e: Edge,
     sh: &(dyn Fn(u32) -> Vec<u64> + Sync),
     linked: &[(u32, u32)],
     cfg: &Config,
 ) -> Option<Edge> {
     let s = verify::score(&sh(e.a), &sh(e.b));
-    let (end_a, end_b) = (bodies[e.a as usize].end, bodies[e.b as usize].end);
+    let (end_a, end_b) = (end(e.a), end(e.b));
     let was_tail = e.relation == Relation::TailCopy;
     let (inside, outside): (Vec<_>, Vec<_>) = std::mem::take(&mut e.passages)
         .into_iter()
