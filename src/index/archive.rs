@@ -51,6 +51,8 @@ pub(crate) struct Archive<'a> {
     common_flips: [AHashSet<u64>; 2],
     /// First document of each documents segment.
     firsts: Vec<u32>,
+    /// What tails without a marker need, when stored for every document.
+    pub trail: Option<Trail>,
 }
 
 /// Which postings.
@@ -63,6 +65,8 @@ pub(crate) enum Post {
     /// Sampled rare words.
     Words,
 }
+
+use super::trail::Trail;
 
 fn bad(index: &Index, message: impl Into<String>) -> Error {
     Error::Index {
@@ -102,6 +106,13 @@ impl<'a> Archive<'a> {
         };
         a.check_layout(index, &covered)?;
         a.fold(index)?;
+        if let Some(p) = index.tails_payload() {
+            let t = Trail::decode(p).map_err(|e| bad(index, format!("tails segment: {e}")))?;
+            // A tails segment written before the last add is stale.
+            if t.docs == a.n {
+                a.trail = Some(t);
+            }
+        }
         Ok(Some(a))
     }
 

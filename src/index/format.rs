@@ -39,7 +39,7 @@ use crate::error::{Error, Result};
 /// Magic bytes opening every index file.
 pub const MAGIC: [u8; 8] = *b"\x89NDX\r\n\x1a\n";
 /// The format version this build writes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The oldest format version this build reads.
 pub const OLDEST: u32 = 1;
 /// Bytes before the first segment.
@@ -59,6 +59,8 @@ pub enum Kind {
     Docs,
     /// What the pipeline learned about the documents (format 2).
     Analysis,
+    /// What tails without a marker need (format 3, see `trail.rs`).
+    Tails,
 }
 
 impl Kind {
@@ -67,6 +69,7 @@ impl Kind {
             Kind::Params => 1,
             Kind::Docs => 2,
             Kind::Analysis => 3,
+            Kind::Tails => 4,
         }
     }
 
@@ -75,6 +78,7 @@ impl Kind {
             1 => Some(Kind::Params),
             2 => Some(Kind::Docs),
             3 => Some(Kind::Analysis),
+            4 => Some(Kind::Tails),
             _ => None,
         }
     }
@@ -238,6 +242,12 @@ pub fn parse_with(
     let segments = segments(path, commit.end, commit.segments, read)?;
     if version < 2 && segments.iter().any(|s| s.kind == Kind::Analysis) {
         return Err(bad(path, "corrupt: an analysis segment in a format 1 file"));
+    }
+    if version < 3 && segments.iter().any(|s| s.kind == Kind::Tails) {
+        return Err(bad(
+            path,
+            format!("corrupt: a tails segment in a format {version} file"),
+        ));
     }
     Ok(Layout {
         version,

@@ -59,6 +59,7 @@ mod query;
 mod state;
 mod store;
 mod stream;
+mod trail;
 mod view;
 
 use std::path::{Path, PathBuf};
@@ -126,6 +127,9 @@ pub fn build(
         }) = engine::run(&job, cfg, progress)?
         {
             segments.push(store::analysis_segment(path, &delta)?);
+            if let Some(t) = trail_of(input.docs.clone(), cfg, progress) {
+                segments.push(store::tails_segment(path, &t)?);
+            }
         }
         let bytes = format::write_new(path, &segments)?;
         Ok(Written {
@@ -235,6 +239,40 @@ fn analysis_for<'a>(
     }
 }
 
+/// What tails without a marker need of `docs` (the whole pipeline runs
+/// over them), when `cfg` looks for them. Call inside
+/// [`pipeline::in_pool`].
+fn trail_of(
+    docs: Vec<crate::corpus::Document>,
+    cfg: &Config,
+    progress: &dyn Progress,
+) -> Option<trail::Trail> {
+    if !(cfg.passages && cfg.trailing_tails) {
+        return None;
+    }
+    let corpus = pipeline::from_documents(docs, cfg);
+    let scan = pipeline::analyze(corpus, cfg, progress, pipeline::timer());
+    trail::Trail::of_scan(&scan, cfg)
+}
+
+/// The answer of the whole pipeline over the indexed documents and
+/// `input`'s, with what tails without a marker need of them all (when
+/// looked for).
+fn whole_pipeline_trail(
+    index: &Index,
+    input: &Input,
+    cfg: &Config,
+    progress: &dyn Progress,
+    start: std::time::Instant,
+) -> Result<(Report, Option<trail::Trail>)> {
+    let indexed = index.documents()?;
+    let (scan, first) = query::analyze(indexed, input, cfg, progress, start);
+    Ok((
+        query::restrict(&scan, first, input, start),
+        trail::Trail::of_scan(&scan, cfg),
+    ))
+}
+
 /// The answer of the whole pipeline over the indexed documents and
 /// `input`'s.
 fn whole_pipeline(
@@ -318,9 +356,15 @@ fn add_analysed(
         delta: !input.docs.is_empty(),
         start,
     };
-    let report_of = |r: Option<Report>| match r {
-        Some(r) => Ok(r),
-        None => whole_pipeline(index, &input, cfg, progress, start),
+    // The tails segment the add writes (format 3 files only).
+    let mut trail = None;
+    let mut report_of = |r: Option<Report>| {
+        if let Some(r) = r {
+            return Ok(r);
+        }
+        let (r, t) = whole_pipeline_trail(index, &input, cfg, progress, start)?;
+        trail = t;
+        Ok::<Report, Error>(r)
     };
     if input.docs.is_empty() {
         return match engine::run(&job, cfg, progress)? {
@@ -387,8 +431,11 @@ fn add_analysed(
             (report_of(r)?, d, Route::Pipeline(why))
         }
     };
-    let analysis = store::analysis_segment(path, &delta)?;
-    format::append(path, index.layout(), &[docs, analysis])?;
+    let mut segments = vec![docs, store::analysis_segment(path, &delta)?];
+    if let Some(t) = trail.filter(|_| index.version() >= 3) {
+        segments.push(store::tails_segment(path, &t)?);
+    }
+    format::append(path, index.layout(), &segments)?;
     Ok((report, route))
 }
 
@@ -403,6 +450,11 @@ pub fn compact(path: &Path) -> Result<Written> {
     ];
     if let Some(ar) = Archive::open(&index)? {
         segments.push(store::analysis_segment(path, &ar.to_snapshot())?);
+        // A stale tails segment is left out (the next add with tails
+        // without a marker writes a new one).
+        if let Some(t) = &ar.trail {
+            segments.push(store::tails_segment(path, t)?);
+        }
     } else {
         // A format 1 index: analyse it now.
         let cfg = index.params().config(&Config::default());

@@ -163,10 +163,21 @@ impl Index {
             match s.kind {
                 Kind::Docs => docs += 1,
                 Kind::Analysis => out.push((docs, p.as_deref().unwrap_or_default())),
-                Kind::Params => {}
+                Kind::Params | Kind::Tails => {}
             }
         }
         out
+    }
+
+    /// The payload of the last tails segment, if any.
+    pub(crate) fn tails_payload(&self) -> Option<&[u8]> {
+        self.layout
+            .segments
+            .iter()
+            .zip(&self.payloads)
+            .rev()
+            .find(|(s, _)| s.kind == Kind::Tails)
+            .map(|(_, p)| p.as_deref().unwrap_or_default())
     }
 
     /// Documents per documents segment.
@@ -444,6 +455,12 @@ pub(crate) fn now() -> u64 {
 pub(crate) fn analysis_segment(path: &Path, delta: &super::analysis::Delta) -> Result<Vec<u8>> {
     let payload = delta.encode().map_err(|e| bad(path, e))?;
     Ok(format::frame(Kind::Analysis, &payload))
+}
+
+/// One framed tails segment (format 3).
+pub(crate) fn tails_segment(path: &Path, trail: &super::trail::Trail) -> Result<Vec<u8>> {
+    let payload = trail.encode().map_err(|e| bad(path, e))?;
+    Ok(format::frame(Kind::Tails, &payload))
 }
 
 /// One framed documents segment (format 2) holding every document of

@@ -30,7 +30,8 @@ pub struct Cluster {
 /// passages cover at least `min` of both bodies. A long digest that
 /// quotes one paragraph of many stories would otherwise chain them all
 /// into one.
-fn tells_same_story(e: &Edge, bodies: &[Body], min: f64) -> bool {
+/// Whether shared passages `e` cover at least `min` of both bodies.
+pub fn tells_same_story(e: &Edge, bodies: &[Body], min: f64) -> bool {
     let cover = |words: u32, doc: u32| f64::from(words) / bodies[doc as usize].words.max(1) as f64;
     let wa: u32 = e.passages.iter().map(|p| p.words).sum();
     let wb: u32 = e.passages.iter().map(|p| p.words_b).sum();

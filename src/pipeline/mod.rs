@@ -455,18 +455,7 @@ pub fn sign(
         .as_ref()
         .map_or(len as u32, |t| seg.lines[t.line].start);
     let fingerprint = crate::hash::seq(&sh, crate::hash::SET_SEED);
-    let stop = tail.as_ref().map_or(seg.lines.len(), |t| t.line);
-    let last = seg.lines[..stop]
-        .iter()
-        .zip(&marks)
-        .rev()
-        .find(|(l, m)| m.is_none() && l.tok_end > l.tok_start)
-        .map_or(0, |(l, _)| l.start);
-    // Token spans are kept with the passage level only.
-    let head_end = body_positions(seg, &marks, tail.as_ref())
-        .get(tails::MIN_HEAD_WORDS as usize)
-        .and_then(|&p| seg.starts.get(p as usize).copied())
-        .unwrap_or(end);
+    let (last, head_end) = last_and_head_end(seg, &marks, tail.as_ref(), end);
     let mut body = Body {
         last,
         head_end,
@@ -490,6 +479,27 @@ pub fn sign(
             .collect();
     }
     body
+}
+
+/// [`Body::last`] and [`Body::head_end`] of a body ending at byte `end`.
+pub fn last_and_head_end(
+    seg: &Segmented,
+    marks: &[Option<Kind>],
+    tail: Option<&Tail>,
+    end: u32,
+) -> (u32, u32) {
+    let stop = tail.map_or(seg.lines.len(), |t| t.line);
+    let last = seg.lines[..stop]
+        .iter()
+        .zip(marks)
+        .rev()
+        .find(|(l, m)| m.is_none() && l.tok_end > l.tok_start)
+        .map_or(0, |(l, _)| l.start);
+    let head_end = body_positions(seg, marks, tail)
+        .get(tails::MIN_HEAD_WORDS as usize)
+        .and_then(|&p| seg.starts.get(p as usize).copied())
+        .unwrap_or(end);
+    (last, head_end)
 }
 
 /// Groups of documents with identical, non-empty shingle sets, as
@@ -552,7 +562,7 @@ pub mod trailing;
 
 pub use store::Content;
 
-pub use assemble::{clusters, removals, report, Cluster};
+pub use assemble::{clusters, removals, report, tells_same_story, Cluster};
 pub use passages::combine;
 pub use relate::{band_shape, document_edges, Edge, Passage};
 

@@ -565,56 +565,73 @@ pub const RELATED: f64 = 0.1;
 const SAMPLE: usize = 4096;
 
 /// Document frequencies of the words of every `step`-th body (the
-/// sample the relatedness check weighs words by).
+/// sample the relatedness check weighs words by). The step is a power of
+/// two, so that the sample of a larger corpus is part of a smaller one's
+/// (what lets the index update it, see `index::trail`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Frequencies {
     /// Every how many documents one is sampled.
     pub step: u64,
-    /// Documents sampled.
-    pub sampled: u64,
+    /// The sampled documents with their bodies' distinct words, by
+    /// document.
+    pub bodies: Vec<(u32, Vec<u64>)>,
     /// (word, sampled bodies holding it), sorted by word.
     pub df: Vec<(u64, u32)>,
 }
 
 impl Frequencies {
-    /// The sampling step for a corpus of `n` documents.
+    /// The sampling step for a corpus of `n` documents: at most
+    /// [`SAMPLE`] documents are sampled.
     pub fn step_for(n: usize) -> u64 {
-        n.div_ceil(SAMPLE).max(1) as u64
+        n.div_ceil(SAMPLE).max(1).next_power_of_two() as u64
     }
 
     /// Document frequencies over the sampled bodies of documents `0..n`.
     pub fn of(docs: &dyn Sources, n: usize) -> Frequencies {
         let step = Self::step_for(n);
-        let mut found: Vec<u64> = (0..n as u64)
+        let bodies: Vec<(u32, Vec<u64>)> = (0..n as u64)
             .into_par_iter()
             .filter(|i| i % step == 0)
-            .flat_map_iter(|i| distinct(docs.body(i as u32)))
+            .map(|i| (i as u32, distinct(docs.body(i as u32))))
             .collect();
-        found.par_sort_unstable();
-        Frequencies {
+        let mut f = Frequencies {
             step,
-            sampled: (n as u64).div_ceil(step),
-            df: found
-                .chunk_by(|x, y| x == y)
-                .map(|r| (r[0], r.len() as u32))
-                .collect(),
-        }
+            bodies,
+            df: Vec::new(),
+        };
+        f.recount();
+        f
     }
 
-    /// Counts one more sampled body, of tokens `body`.
-    pub fn add(&mut self, body: Vec<u64>) {
-        self.sampled += 1;
-        let mut extra = Vec::new();
-        for w in distinct(body) {
-            match self.df.binary_search_by_key(&w, |x| x.0) {
-                Ok(k) => self.df[k].1 += 1,
-                Err(_) => extra.push((w, 1)),
+    /// The frequencies with sampling step `step` (a multiple of the
+    /// current one: its sample is part of this one) and the bodies
+    /// `now` (sampled documents, with their tokens now) counted instead
+    /// of what was counted for them, if anything.
+    pub fn update(&mut self, step: u64, now: Vec<(u32, Vec<u64>)>) {
+        debug_assert!(step % self.step == 0);
+        self.step = step;
+        self.bodies.retain(|b| u64::from(b.0) % step == 0);
+        for (doc, t) in now {
+            let t = distinct(t);
+            match self.bodies.binary_search_by_key(&doc, |b| b.0) {
+                Ok(k) => self.bodies[k].1 = t,
+                Err(k) => self.bodies.insert(k, (doc, t)),
             }
         }
-        if !extra.is_empty() {
-            self.df.extend(extra);
-            self.df.sort_unstable();
-        }
+        self.recount();
+    }
+
+    fn recount(&mut self) {
+        let mut words: Vec<u64> = self
+            .bodies
+            .iter()
+            .flat_map(|b| b.1.iter().copied())
+            .collect();
+        words.par_sort_unstable();
+        self.df = words
+            .chunk_by(|x, y| x == y)
+            .map(|r| (r[0], r.len() as u32))
+            .collect();
     }
 
     /// Inverse document frequency of `w` (words in every sampled body
@@ -624,7 +641,7 @@ impl Frequencies {
             .df
             .binary_search_by_key(&w, |x| x.0)
             .map_or(0, |k| self.df[k].1);
-        ((self.sampled as f64 + 1.0) / f64::from(df + 1)).ln()
+        ((self.bodies.len() as f64 + 1.0) / f64::from(df + 1)).ln()
     }
 }
 

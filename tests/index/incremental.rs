@@ -259,9 +259,11 @@ fn tails_without_a_marker_answer_like_a_scan() {
             .iter()
             .any(|d| d.id.ends_with("water.txt") && d.tails.iter().any(|t| t.marker.is_none()))
     };
-    let (r, _) = query_route(&archive, &new, &cfg);
+    let (r, route) = query_route(&archive, &new, &cfg);
     assert!(has_tail(&r), "{:?}", r.documents);
     same_as_scan(&r, &indexed, &new, &cfg);
+    // The new page's cut is decided from the stored state.
+    assert_eq!(route, Route::Analysis);
     let (r, route) = add_route(&archive, &new, &cfg);
     assert_eq!(route, Route::Pipeline("tails without a marker"));
     assert!(has_tail(&r));
@@ -297,8 +299,15 @@ fn tails_without_a_marker_answer_like_a_scan() {
     }
     index::compact(&archive).expect("compact");
     let (r, route) = query_route(&archive, &more, &cfg);
-    assert_eq!(route, Route::Pipeline("tails without a marker"));
+    // The indexed page's tail is now repeated by a new one: its cut
+    // changes, and is still answered from the stored state.
+    assert_eq!(route, Route::Analysis);
     same_as_scan(&r, &both, &more, &cfg);
+    // The unrelated article alone is answered from the stored state.
+    let late_only = vec![dir.path().join("more/late.txt")];
+    let (r, route) = query_route(&archive, &late_only, &cfg);
+    assert_eq!(route, Route::Analysis);
+    same_as_scan(&r, &both, &late_only, &cfg);
     // The analysis stored on the way answers without them.
     let plain = Config {
         trailing_tails: false,
@@ -307,4 +316,73 @@ fn tails_without_a_marker_answer_like_a_scan() {
     let (r, route) = query_route(&archive, &more, &plain);
     assert_eq!(route, Route::Analysis);
     same_as_scan(&r, &both, &more, &plain);
+}
+
+/// Tails without a marker on real data: SaudiNewsNet split by date, 6,000
+/// articles indexed, then batches of the next ones queried and added.
+/// Each report equals the scan's, down to every document it lists (cut
+/// hosts among them); most are answered from the stored state.
+#[test]
+#[ignore = "needs ../shared/data"]
+fn saudinewsnet_tails_without_a_marker_from_the_stored_state() {
+    let dir = tempdir();
+    let rows = saudinewsnet_by_date();
+    let start = rows.len() / 2;
+    let part = |name: &str, a: usize, b: usize| {
+        let p = dir.path().join(format!("{name}.jsonl"));
+        let text = rows[start + a..start + b]
+            .iter()
+            .fold(String::new(), |mut s, r| {
+                s.push_str(&r.1);
+                s.push('\n');
+                s
+            });
+        std::fs::write(&p, text).expect("write");
+        p
+    };
+    let mut cfg = Config::default();
+    cfg.input.id_field = "url".into();
+    cfg.input.text_field = "content".into();
+    cfg.input.source_field = "source".into();
+    assert!(cfg.trailing_tails);
+    let mut indexed = vec![part("base", 0, 6000)];
+    let archive = build(dir.path(), &indexed, &cfg);
+    let (mut analysed, mut cut_hosts_listed) = (0, 0);
+    let mut check = |indexed: &[PathBuf], new: &[PathBuf], r: &Report, route: Route| {
+        let (full, ids) = scan(indexed, new, &cfg);
+        assert_eq!(about(r, &ids), about(&full, &ids), "{route}");
+        assert_eq!(r.boilerplate, full.boilerplate);
+        for d in &r.documents {
+            let want = full.documents.iter().find(|x| x.id == d.id);
+            assert_eq!(Some(d), want, "{route}");
+        }
+        eprintln!("{route}");
+        if route == Route::Analysis {
+            analysed += 1;
+            cut_hosts_listed += r
+                .documents
+                .iter()
+                .filter(|d| d.tails.iter().any(|t| t.marker.is_none()))
+                .count();
+        }
+    };
+    for (k, (a, b)) in [(6000, 7000), (7000, 8000), (8000, 10000)]
+        .into_iter()
+        .enumerate()
+    {
+        let new = vec![part(&format!("q{k}"), a, b)];
+        let (r, route) = query_route(&archive, &new, &cfg);
+        check(&indexed, &new, &r, route);
+        if k == 1 {
+            // An add with them stores their state again.
+            let (r, route) = add_route(&archive, &new, &cfg);
+            check(&indexed, &new, &r, route);
+            indexed.extend(new);
+        }
+    }
+    eprintln!(
+        "{analysed} of 4 answered from the stored state, {cut_hosts_listed} cut hosts listed"
+    );
+    assert!(analysed >= 3, "{analysed}");
+    assert!(cut_hosts_listed > 0);
 }

@@ -64,6 +64,18 @@ pub(super) fn run(
     if e.all_suspects {
         return look(e, lv, anchors, words, &all, out);
     }
+    if e.every_suspect {
+        // Keys only turn common as documents are added: a pair that was
+        // no passage candidate (or tail copy) stays none, and its edge
+        // (document level, if any) is as it was. The others are all
+        // looked at: tails without a marker may depend on any of them.
+        let changed: AHashSet<(u32, u32)> = lv.changed.iter().map(|x| x.0).collect();
+        all.retain(|a| match *a {
+            Again::Bodies(x, y) => e.ar.cands.contains_key(&(x, y)) || changed.contains(&(x, y)),
+            Again::Tail { host, other } => e.ar.links(host).iter().any(|l| l.0 == other),
+        });
+        return look(e, lv, anchors, words, &all, out);
+    }
     let named = named(e, lv, out);
     let tails: Vec<Again> = all
         .iter()
@@ -239,6 +251,7 @@ fn look(
                     None
                 };
                 let before = e.ar.links(host).iter().find(|l| l.0 == other).map(|l| l.1);
+                out.looked_links.push(((host, other), share));
                 if share != before {
                     out.links_changed.push(((host, other), share));
                 }
@@ -246,10 +259,20 @@ fn look(
         }
     }
     align.sort_unstable();
-    let aligned: Vec<((u32, u32), Join)> = align_all(e, anchors, &align)
+    let realigned = align_all(e, anchors, &align);
+    let aligned: Vec<((u32, u32), Join)> = realigned
         .iter()
         .map(|x| ((x.a, x.b), join_of(e, x)))
         .collect();
+    if e.every_suspect && !e.all_suspects {
+        // Kept for tails without a marker (see `trail`).
+        out.looked
+            .extend(checked.iter().filter_map(|(a, _)| match *a {
+                Again::Bodies(x, y) => Some((x, y)),
+                Again::Tail { .. } => None,
+            }));
+        out.realigned.extend(realigned);
+    }
     let mut joins: Vec<((u32, u32), Join)> = checked
         .iter()
         .filter_map(|(a, _)| match *a {
@@ -263,6 +286,27 @@ fn look(
     joins.dedup_by_key(|x| x.0);
     out.joins_changed.extend(joins);
     Ok(())
+}
+
+/// The passage-level edges now of clean body pairs `pairs` (`a < b`,
+/// sorted) that have no document-level edge: aligned when still
+/// candidates.
+pub(super) fn aligned_now(
+    e: &Eng,
+    lv: &Level,
+    anchors: &Counted,
+    words: &Counted,
+    pairs: &[(u32, u32)],
+) -> Vec<crate::pipeline::Edge> {
+    let align: Vec<(u32, u32, bool)> = pairs
+        .par_iter()
+        .filter(|&&(x, y)| !known(e, lv, x, y))
+        .filter_map(|&(x, y)| {
+            let c = still_candidate(e, anchors, words, Again::Bodies(x, y));
+            (c.anchors || c.words).then_some((x, y, c.words))
+        })
+        .collect();
+    align_all(e, anchors, &align)
 }
 
 /// Whether a pair is a candidate through each key family.

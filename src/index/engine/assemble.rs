@@ -35,7 +35,7 @@ pub(super) fn run(
     flips: &[u64],
     lv: &Level,
     found: Found,
-) -> Result<Outcome> {
+) -> Result<std::result::Result<Outcome, super::Fallback>> {
     let mut edges: Vec<Edge> = lv
         .edges
         .iter()
@@ -56,9 +56,20 @@ pub(super) fn run(
         .collect();
     joins.sort_unstable();
     edges.extend(found.edges.iter().cloned());
-    let edges = pipeline::combine(edges, Vec::new());
+    let mut edges = pipeline::combine(edges, Vec::new());
     let list = boilerplate(e)?;
     let mut out = Outcome::default();
+    if job.report && e.cfg.passages && e.cfg.trailing_tails {
+        match super::trail::run(e, edges, &found, lv)? {
+            Ok((rescored, cut_joins)) => {
+                edges = rescored;
+                joins.retain(|&(a, b, _)| !e.cuts.contains_key(&a) && !e.cuts.contains_key(&b));
+                joins.extend(cut_joins);
+                joins.sort_unstable();
+            }
+            Err(f) => return Ok(Err(f)),
+        }
+    }
     if job.report {
         let partners: Vec<u32> = edges
             .iter()
@@ -73,7 +84,7 @@ pub(super) fn run(
     if job.delta {
         out.delta = Some(delta(e, flips, lv, found, joins, &list));
     }
-    Ok(out)
+    Ok(Ok(out))
 }
 
 /// The boilerplate list with the dirty documents' old bodies taken out
@@ -121,9 +132,16 @@ fn joins_now(e: &Eng, found: &Found, active: &[(u32, u32, u8)]) -> Vec<(u32, u32
             .filter(|((a, b), _)| {
                 !e.is_dirty(*a) && !e.is_dirty(*b) && !changed.contains_key(&(*a, *b))
             })
+            // A cut host's joins are those it makes after its cut.
+            .filter(|((a, b), _)| !e.cuts.contains_key(a) && !e.cuts.contains_key(b))
             .map(|(&(a, b), &k)| (a, b, k))
             .collect();
-    out.extend(changed.iter().filter_map(|(&(a, b), &k)| Some((a, b, k?))));
+    out.extend(
+        changed
+            .iter()
+            .filter(|((a, b), _)| !e.cuts.contains_key(a) && !e.cuts.contains_key(b))
+            .filter_map(|(&(a, b), &k)| Some((a, b, k?))),
+    );
     out.extend_from_slice(active);
     out
 }
@@ -181,9 +199,15 @@ fn clusters(
 pub(super) fn document_level(e: &Eng, lv: &Level) -> UnionFind {
     let total = e.n() + e.new_ids.len() as u32;
     let mut uf = UnionFind::new(total as usize);
+    // A cut host (alone in its set, see `trail`) joins through the
+    // pairs it makes after its cut only.
+    let cut = |x: u32| e.cuts.contains_key(&x);
     let union_set = |uf: &mut UnionFind, m: &[u32]| {
-        for &x in &m[1..] {
-            uf.union(m[0], x);
+        let mut kept = m.iter().copied().filter(|&x| !cut(x));
+        if let Some(first) = kept.next() {
+            for x in kept {
+                uf.union(first, x);
+            }
         }
     };
     // Union-find gives the same components in any order of unions.
@@ -199,17 +223,21 @@ pub(super) fn document_level(e: &Eng, lv: &Level) -> UnionFind {
             union_set(&mut uf, m);
         }
     }
-    let reps = |s: u64| lv.members(e, s).first().copied();
+    let reps = |s: u64| lv.members(e, s).iter().copied().find(|&x| !cut(x));
     #[allow(clippy::iter_over_hash_type)]
     for (&(a, b), _) in e.ar.vpairs() {
         if let (Some(x), Some(y)) = (reps(a), reps(b)) {
-            uf.union(x, y);
+            if !cut(x) && !cut(y) {
+                uf.union(x, y);
+            }
         }
     }
     #[allow(clippy::iter_over_hash_type)]
     for &(a, b) in lv.vnew.keys() {
         if let (Some(x), Some(y)) = (reps(a), reps(b)) {
-            uf.union(x, y);
+            if !cut(x) && !cut(y) {
+                uf.union(x, y);
+            }
         }
     }
     uf
@@ -217,6 +245,9 @@ pub(super) fn document_level(e: &Eng, lv: &Level) -> UnionFind {
 
 /// The best tail copy of host `h` now.
 fn copies(e: &Eng, found: &Found, h: u32) -> Option<u32> {
+    if let Some(c) = e.cuts.get(&h) {
+        return c.copies.first().map(|x| x.0);
+    }
     let mut links: Vec<(u32, f64)> = Vec::new();
     if !e.is_active(h) {
         let changed: AHashMap<u32, Option<f64>> = found

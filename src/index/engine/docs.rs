@@ -49,6 +49,18 @@ impl Body {
     pub fn new(text: &str, seg: &Segmented, stats: &Stats, cfg: &Config) -> Body {
         let mut marks = boilerplate::mark(seg, stats);
         let tail = tails::find(text, seg, &mut marks);
+        Body::with(text, seg, marks, tail, cfg)
+    }
+
+    /// The body of `text` with boilerplate `marks` and `tail` (a tail
+    /// without a marker cut, or what [`tails::find`] found).
+    pub fn with(
+        text: &str,
+        seg: &Segmented,
+        marks: Vec<Option<Kind>>,
+        tail: Option<Tail>,
+        cfg: &Config,
+    ) -> Body {
         let positions = body_positions(seg, &marks, tail.as_ref());
         let tokens: Vec<u64> = positions.iter().map(|&p| seg.tokens[p as usize]).collect();
         let shingles = shingles(&tokens, cfg.shingle_words);

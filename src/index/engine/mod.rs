@@ -38,10 +38,11 @@ pub(crate) mod docs;
 mod groups;
 mod keys;
 mod passages;
+mod trail;
 
 use std::time::Instant;
 
-use ahash::AHashSet;
+use ahash::{AHashMap, AHashSet};
 
 use super::analysis::Delta;
 use super::archive::Archive;
@@ -135,6 +136,14 @@ pub(crate) struct Eng<'a> {
     /// Whether every clean pair that may have changed is looked at again
     /// (for the delta), or only those that can change the report.
     pub all_suspects: bool,
+    /// Whether every clean pair that may have changed is looked at again
+    /// (for the delta, and for tails without a marker, which may depend
+    /// on any pair).
+    pub every_suspect: bool,
+    /// Tails without a marker cut now, by host (see `trail`).
+    pub cuts: AHashMap<u32, crate::pipeline::trailing::Cut>,
+    /// Words of the indexed cut hosts' bodies after their cuts.
+    pub cut_words: AHashMap<u32, usize>,
 }
 
 impl Eng<'_> {
@@ -181,6 +190,8 @@ impl Eng<'_> {
     pub fn words_now(&self, x: u32) -> usize {
         if self.is_active(x) || self.docs.has(x) {
             self.docs.get(x).body.words()
+        } else if let Some(&w) = self.cut_words.get(&x) {
+            w
         } else {
             self.ar.record(x).words as usize
         }
@@ -217,7 +228,31 @@ impl Eng<'_> {
             &self.markers,
             &self.stats,
             self.cfg,
-        )
+        )?;
+        self.cut_read();
+        Ok(())
+    }
+
+    /// Gives the read cut hosts their cut bodies.
+    fn cut_read(&mut self) {
+        let mut todo: Vec<u32> = self
+            .cuts
+            .keys()
+            .copied()
+            .filter(|&h| self.docs.has(h) && self.docs.get(h).body.tail.is_none())
+            .collect();
+        todo.sort_unstable();
+        for h in todo {
+            let d = self.docs.take(h);
+            let body = docs::Body::with(
+                &d.document.text,
+                &d.seg,
+                d.body.marks.clone(),
+                Some(trail::tail_of(&self.cuts[&h])),
+                self.cfg,
+            );
+            self.docs.insert(h, Doc { body, ..d });
+        }
     }
 }
 
@@ -227,9 +262,10 @@ pub(crate) fn run(
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Result<std::result::Result<Outcome, Fallback>> {
-    if job.report && cfg.passages && cfg.trailing_tails {
-        // The stored analysis holds no tails without a marker (their
-        // cuts depend on the whole corpus): a report needs the pipeline.
+    if job.report && cfg.passages && cfg.trailing_tails && (job.delta || job.ar.trail.is_none()) {
+        // Without their stored state (`trail`), tails without a marker
+        // (whose cuts depend on the whole corpus) need the pipeline; so
+        // does the report of an add, which must store that state again.
         // The analysis itself (`delta`) does not depend on them.
         return Ok(Err(Fallback("tails without a marker")));
     }
@@ -264,6 +300,9 @@ pub(crate) fn run(
         new_ids: new_docs.iter().map(|d| d.id.clone()).collect(),
         reported: job.reported,
         all_suspects: job.delta,
+        every_suspect: job.delta || (job.report && cfg.passages && cfg.trailing_tails),
+        cuts: AHashMap::new(),
+        cut_words: AHashMap::new(),
     };
     find_dirty(&mut e, &flips)?;
     progress.finish();
@@ -313,7 +352,7 @@ pub(crate) fn run(
     progress.start("report", None);
     let out = assemble::run(&mut e, job, &flips, &lv, found)?;
     progress.finish();
-    Ok(Ok(out))
+    Ok(out)
 }
 
 /// Reads the indexed documents carrying a line whose status flipped and

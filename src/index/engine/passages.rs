@@ -40,6 +40,16 @@ pub(crate) struct Found {
     pub joins_changed: Vec<((u32, u32), Join)>,
     /// Clean tail copies that changed: ((host, other), share now).
     pub links_changed: Vec<((u32, u32), Option<f64>)>,
+    /// Clean body pairs looked at again, `a < b`.
+    pub looked: Vec<(u32, u32)>,
+    /// Their alignments that found passages.
+    pub realigned: Vec<Edge>,
+    /// Clean (host, other) tail pairs looked at again, with the share
+    /// now.
+    pub looked_links: Vec<((u32, u32), Option<f64>)>,
+    /// The anchor and rare-word counts, kept for a query with tails
+    /// without a marker.
+    pub counted: Option<(Counted, Counted)>,
     /// Common anchor keys (all of them for an empty archive, else those
     /// whose status flipped), sorted.
     pub common_anchors: Vec<u64>,
@@ -96,16 +106,21 @@ pub(crate) fn run(e: &mut Eng, lv: &Level) -> Result<Found, crate::Error> {
             .collect();
     }
     again::run(e, lv, &anchors, &words, &mut out)?;
+    let keep = e.every_suspect && !e.all_suspects;
     for (to, c) in [
-        (&mut out.common_anchors, anchors),
-        (&mut out.common_words, words),
+        (&mut out.common_anchors, &anchors),
+        (&mut out.common_words, &words),
     ] {
         *to = if e.n() == 0 {
-            c.common.into_iter().collect()
+            c.common.iter().copied().collect()
         } else {
-            c.flips
+            c.flips.clone()
         };
         to.sort_unstable();
+    }
+    if keep {
+        // Tails without a marker may align more pairs (see `trail`).
+        out.counted = Some((anchors, words));
     }
     Ok(out)
 }
