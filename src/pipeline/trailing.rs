@@ -165,11 +165,12 @@ pub struct Decision {
     pub source: Source,
     /// Share of the source's words the copy covers.
     pub share: f64,
-    /// The host's body tokens before the tail (its own article).
+    /// The host's body tokens before the tail (its own article), sorted
+    /// (only their counts matter).
     pub head: Vec<u64>,
     /// What the head must be unrelated to: what is copied and, for a
     /// block that ends both documents, the source's head too (related
-    /// articles may well end alike).
+    /// articles may well end alike); tokens sorted.
     pub texts: Vec<Vec<u64>>,
 }
 
@@ -252,8 +253,8 @@ pub fn decide_with(
         line: host.lines[k].line,
         source: kind,
         share,
-        head: host.toks[..start as usize].to_vec(),
-        texts: texts.into_iter().map(<[u64]>::to_vec).collect(),
+        head: sorted(host.toks[..start as usize].to_vec()),
+        texts: texts.into_iter().map(|t| sorted(t.to_vec())).collect(),
     })
 }
 
@@ -609,16 +610,42 @@ impl Frequencies {
     /// of what was counted for them, if anything.
     pub fn update(&mut self, step: u64, now: Vec<(u32, Vec<u64>)>) {
         debug_assert!(step % self.step == 0);
+        let restep = step != self.step;
         self.step = step;
         self.bodies.retain(|b| u64::from(b.0) % step == 0);
+        let (mut minus, mut plus) = (Vec::new(), Vec::new());
         for (doc, t) in now {
             let t = distinct(t);
+            plus.extend_from_slice(&t);
             match self.bodies.binary_search_by_key(&doc, |b| b.0) {
-                Ok(k) => self.bodies[k].1 = t,
+                Ok(k) => minus.extend(std::mem::replace(&mut self.bodies[k].1, t)),
                 Err(k) => self.bodies.insert(k, (doc, t)),
             }
         }
-        self.recount();
+        if restep {
+            self.recount();
+            return;
+        }
+        // The same sample with some bodies changed or added: the counts
+        // move by what they take and bring.
+        for w in minus {
+            if let Ok(k) = self.df.binary_search_by_key(&w, |x| x.0) {
+                self.df[k].1 -= 1;
+            }
+        }
+        plus.sort_unstable();
+        let mut extra = Vec::new();
+        for run in plus.chunk_by(|x, y| x == y) {
+            match self.df.binary_search_by_key(&run[0], |x| x.0) {
+                Ok(k) => self.df[k].1 += run.len() as u32,
+                Err(_) => extra.push((run[0], run.len() as u32)),
+            }
+        }
+        self.df.retain(|x| x.1 > 0);
+        if !extra.is_empty() {
+            self.df.extend(extra);
+            self.df.sort_unstable();
+        }
     }
 
     fn recount(&mut self) {
@@ -645,21 +672,25 @@ impl Frequencies {
     }
 }
 
+fn sorted(mut t: Vec<u64>) -> Vec<u64> {
+    t.sort_unstable();
+    t
+}
+
 fn distinct(mut t: Vec<u64>) -> Vec<u64> {
     t.sort_unstable();
     t.dedup();
     t
 }
 
-/// Tf-idf cosine similarity of two token sequences.
+/// Tf-idf cosine similarity of two token multisets (sorted).
 fn cosine(a: &[u64], b: &[u64], freq: &Frequencies) -> f64 {
     let idf = |w: u64| freq.idf(w);
     // Term frequencies as sorted (word, count): sums run in word order,
     // never in hash order.
     let tf = |t: &[u64]| {
-        let mut v = t.to_vec();
-        v.sort_unstable();
-        v.chunk_by(|x, y| x == y)
+        debug_assert!(t.is_sorted());
+        t.chunk_by(|x, y| x == y)
             .map(|r| (r[0], r.len() as f64))
             .collect::<Vec<(u64, f64)>>()
     };
@@ -848,4 +879,58 @@ pub fn rescore(
         e.passages = inside;
     }
     Some(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn counted(step: u64, bodies: Vec<(u32, Vec<u64>)>) -> Frequencies {
+        let mut f = Frequencies {
+            step,
+            bodies: bodies
+                .into_iter()
+                .filter(|b| u64::from(b.0) % step == 0)
+                .map(|(d, t)| (d, distinct(t)))
+                .collect(),
+            df: Vec::new(),
+        };
+        f.recount();
+        f
+    }
+
+    proptest! {
+        /// Updating the sample (bodies changed, added, the step doubled)
+        /// gives the counts of the sample made afresh.
+        #[test]
+        fn updated_frequencies_are_counted_afresh(
+            docs in proptest::collection::vec(proptest::collection::vec(0u64..40, 0..12), 1..30),
+            changed in proptest::collection::vec((0usize..40, proptest::collection::vec(0u64..40, 0..12)), 0..10),
+            double in any::<bool>(),
+        ) {
+            let n = docs.len();
+            let mut all: Vec<(u32, Vec<u64>)> =
+                docs.into_iter().enumerate().map(|(i, t)| (i as u32, t)).collect();
+            let mut f = counted(2, all.clone());
+            let step = if double { 4 } else { 2 };
+            let mut now = Vec::new();
+            for (d, t) in changed {
+                // Changed indexed bodies, or new documents after them.
+                let d = d as u32;
+                if u64::from(d) % step != 0 || now.iter().any(|x: &(u32, Vec<u64>)| x.0 == d) {
+                    continue;
+                }
+                if (d as usize) < n {
+                    all[d as usize].1.clone_from(&t);
+                } else {
+                    all.push((d, t.clone()));
+                }
+                now.push((d, t));
+            }
+            all.sort_by_key(|x| x.0);
+            f.update(step, now);
+            prop_assert_eq!(f, counted(step, all));
+        }
+    }
 }

@@ -324,9 +324,10 @@ fn still_candidate(e: &Eng, anchors: &Counted, words: &Counted, a: Again) -> Can
     let pc = &e.cfg.passage;
     // Two items hold every key they share: a shared key counts unless
     // it is common.
-    let shared = |x: &[u64], y: &[u64], c: &Counted, which: Which| {
+    // Counting stops at `need`: only whether it is reached matters.
+    let shared = |x: &[u64], y: &[u64], c: &Counted, which: Which, need: usize| {
         let (mut i, mut j, mut n) = (0, 0, 0usize);
-        while i < x.len() && j < y.len() {
+        while i < x.len() && j < y.len() && n < need {
             match x[i].cmp(&y[j]) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
@@ -343,15 +344,27 @@ fn still_candidate(e: &Eng, anchors: &Counted, words: &Counted, a: Again) -> Can
         Again::Bodies(x, y) => {
             let (bx, by) = (&e.docs.get(x).body, &e.docs.get(y).body);
             Candidacy {
-                anchors: shared(&bx.akeys, &by.akeys, anchors, Which::Anchors)
-                    >= pc.min_shared_anchors,
-                words: shared(&bx.wkeys, &by.wkeys, words, Which::Words) >= pc.min_shared_words,
+                anchors: shared(
+                    &bx.akeys,
+                    &by.akeys,
+                    anchors,
+                    Which::Anchors,
+                    pc.min_shared_anchors,
+                ) >= pc.min_shared_anchors,
+                words: shared(
+                    &bx.wkeys,
+                    &by.wkeys,
+                    words,
+                    Which::Words,
+                    pc.min_shared_words,
+                ) >= pc.min_shared_words,
             }
         }
         Again::Tail { host, other } => {
             let (t, b) = (&e.docs.get(host).body.tkeys, &e.docs.get(other).body.akeys);
             Candidacy {
-                anchors: shared(t, b, anchors, Which::Anchors) >= pc.min_shared_anchors,
+                anchors: shared(t, b, anchors, Which::Anchors, pc.min_shared_anchors)
+                    >= pc.min_shared_anchors,
                 words: false,
             }
         }
