@@ -1,9 +1,10 @@
-//! The file layout of an index (formats 1 and 2): a fixed header with two
+//! The file layout of an index (formats 1 to 3): a fixed header with two
 //! commit slots, then a sequence of self-checksummed segments.
 //!
 //! ```text
 //! 0    magic  89 4E 44 58 0D 0A 1A 0A   ("\x89NDX\r\n\x1a\n")
-//! 8    format version, u32 LE (2; 1 for files without analysis segments)
+//! 8    format version, u32 LE (3; 2 for files without tails segments,
+//!      1 for files without analysis segments)
 //! 12   header length, u32 LE (128): where the first segment starts
 //! 16   commit slot 0 (32 bytes)
 //! 48   commit slot 1 (32 bytes)
@@ -17,7 +18,10 @@
 //! ```
 //!
 //! Segment kinds: 1 parameters (first and only once), 2 documents, 3
-//! analysis (format 2 only; see `analysis.rs`).
+//! analysis (format 2 and later; see `analysis.rs`), 4 tails (format 3;
+//! see `trail.rs`). A format 2 file stays format 2 when documents are
+//! added (it gets no tails segment); `index compact` rewrites it as
+//! format 3.
 //!
 //! The valid slot (checksum right, generation ≥ 1) with the highest
 //! generation is the committed state: the file's first `end` bytes, made

@@ -11,7 +11,10 @@
 //! the new ones: the incremental pipeline (`engine`) looks up the stored
 //! analysis and reads only the indexed documents the new ones touch; when
 //! it cannot (an index of format 1, other parameters, or one of the rare
-//! changes it does not patch) the whole pipeline runs over both.
+//! changes it does not patch) the whole pipeline runs over both. Tails
+//! without a marker, which depend on word statistics of the whole corpus,
+//! have their own stored state (format 3, `trail.rs`), written by every
+//! `build`, `add` and `compact` that looks for them.
 //!
 //! A streaming query ([`stream`]) answers one document at a time, each as
 //! a scan of the indexed documents plus that one would. It analyses the

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::analysis::{JOIN_DUPLICATE, JOIN_STORY};
 use super::codec;
-use crate::pipeline::trailing::{Decision, Frequencies};
+use crate::pipeline::trailing::{Decision, Frequencies, Source};
 use crate::pipeline::{tells_same_story, Scan};
 
 /// A host whose tail without a marker is cut.
@@ -115,7 +115,13 @@ impl Trail {
             .hosts
             .iter()
             .all(|h| h.doc < t.docs && h.partners.iter().all(|&x| x < t.docs))
-            && t.decided.iter().all(|(h, _)| *h < t.docs);
+            && t.decided.iter().all(|(h, d)| {
+                let x = match d.source {
+                    Source::Body(x) | Source::Tail(x) => x,
+                };
+                *h < t.docs && x < t.docs
+            })
+            && t.freq.bodies.iter().all(|b| b.0 < t.docs);
         if !sorted || !inside {
             return Err("tails segment out of order or out of range".into());
         }

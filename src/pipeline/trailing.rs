@@ -24,9 +24,12 @@
 //! hosts' bodies are then cut and their pairs scored again: the copied
 //! pair becomes `tail_copy`, never a cluster edge.
 //!
-//! The persistent index does not patch cuts: step 1 tells it, from the
-//! documents a new one touches, whether a cut could be involved, and the
-//! whole pipeline answers then (step 2 depends on the whole corpus).
+//! Step 2's document frequencies come from every `step`-th body, `step`
+//! a power of two ([`Frequencies`]), so that the sample of a corpus with
+//! documents appended is part of the sample before. The persistent index
+//! stores every decision of step 1 and the sample (`index::trail`); a
+//! query decides the pairs with a new document, counts the sampled new
+//! bodies in and judges every decision again (`index::engine::trail`).
 
 use ahash::AHashSet;
 use rayon::prelude::*;

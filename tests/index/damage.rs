@@ -179,3 +179,85 @@ fn tampered_analysis_never_panics() {
     }
     eprintln!("{answered} tampered copies still answered");
 }
+
+/// The tails segment (format 3) damaged past its checksum (changed, then
+/// framed again): a query with tails without a marker fails with an index
+/// error or answers, never panics.
+#[test]
+fn tampered_tails_never_panic() {
+    use index::format::{self, Kind};
+    let dir = tempdir();
+    let cfg = Config {
+        threads: 1,
+        ..Config::default()
+    };
+    let archive = build(dir.path(), &[indexed()], &cfg);
+    let bytes = std::fs::read(&archive).expect("read");
+    let layout = format::parse(&archive, &bytes).expect("valid");
+    assert_eq!(layout.version, 3);
+    let at = layout
+        .segments
+        .iter()
+        .position(|s| s.kind == Kind::Tails)
+        .expect("a tails segment");
+    let payload = &bytes[layout.segments[at].payload.clone()];
+    let copy = dir.path().join("tampered.ndx");
+    let (mut answered, mut refused) = (0, 0);
+    let mut damaged: Vec<Vec<u8>> = (0..payload.len())
+        .step_by(17)
+        .map(|i| {
+            let mut p = payload.to_vec();
+            p[i] ^= 0x5a;
+            p
+        })
+        .collect();
+    damaged.extend([0, 9, payload.len() / 2].map(|n| payload[..n].to_vec()));
+    for p in damaged {
+        let segments: Vec<Vec<u8>> = layout
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if i == at {
+                    format::frame(Kind::Tails, &p)
+                } else {
+                    bytes[s.offset as usize..s.payload.end].to_vec()
+                }
+            })
+            .collect();
+        format::write_new(&copy, &segments).expect("write");
+        let run = std::panic::catch_unwind(|| {
+            let index = Index::open(&copy)?;
+            index::query(&index, &[new_docs()], &cfg, &Silent)
+        });
+        match run {
+            Ok(Ok(_)) => answered += 1,
+            Ok(Err(e)) => {
+                assert!(matches!(e, Error::Index { .. }), "{e}");
+                refused += 1;
+            }
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+    assert!(refused > 0);
+    eprintln!("{answered} tampered copies answered, {refused} refused");
+}
+
+/// A flipped byte in the tails segment is caught by its checksum.
+#[test]
+fn flipped_tails_byte_is_caught() {
+    use index::format::{self, Kind};
+    let dir = tempdir();
+    let archive = build(dir.path(), &[indexed()], &Config::default());
+    let mut bytes = std::fs::read(&archive).expect("read");
+    let layout = format::parse(&archive, &bytes).expect("valid");
+    let s = layout
+        .segments
+        .iter()
+        .find(|s| s.kind == Kind::Tails)
+        .expect("a tails segment");
+    bytes[s.payload.start + s.payload.len() / 2] ^= 1;
+    std::fs::write(&archive, &bytes).expect("write");
+    let e = open_err(&archive);
+    assert!(matches!(e, Error::Index { .. }), "{e}");
+}

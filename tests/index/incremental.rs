@@ -386,3 +386,34 @@ fn saudinewsnet_tails_without_a_marker_from_the_stored_state() {
     assert!(analysed >= 3, "{analysed}");
     assert!(cut_hosts_listed > 0);
 }
+
+/// An add without tails without a marker leaves the stored tails state
+/// stale: queries with them run the whole pipeline until an add with
+/// them stores it again.
+#[test]
+fn stale_tails_state_is_not_used() {
+    let dir = tempdir();
+    let with = Config {
+        trailing_tails: true,
+        ..cfg(2)
+    };
+    let indexed = trailing_fixtures(
+        &dir.path().join("indexed"),
+        &["match.txt", "conference.txt", "excerpt.txt", "other0.txt"],
+    );
+    let archive = build(dir.path(), &indexed, &with);
+    let more = trailing_fixtures(&dir.path().join("more"), &["other1.txt"]);
+    let (_, route) = add_route(&archive, &more, &cfg(2));
+    assert_eq!(route, Route::Analysis);
+    let both: Vec<PathBuf> = indexed.iter().chain(&more).cloned().collect();
+    let new = trailing_fixtures(&dir.path().join("new"), &["water.txt"]);
+    let (r, route) = query_route(&archive, &new, &with);
+    assert_eq!(route, Route::Pipeline("tails without a marker"));
+    same_as_scan(&r, &both, &new, &with);
+    let later = trailing_fixtures(&dir.path().join("later"), &["other2.txt"]);
+    add_route(&archive, &later, &with);
+    let all: Vec<PathBuf> = both.iter().chain(&later).cloned().collect();
+    let (r, route) = query_route(&archive, &new, &with);
+    assert_eq!(route, Route::Analysis);
+    same_as_scan(&r, &all, &new, &with);
+}

@@ -26,10 +26,15 @@
 //! random corpora and real data. When a change would need more than
 //! lookups (a large LSH bucket whose windows shift, two shingle sets with
 //! one fingerprint), the engine returns [`Fallback`] and the caller runs
-//! the whole pipeline. So it does for every report when tails without a
-//! marker are on (`Config::trailing_tails`, `pipeline::trailing`): the
-//! stored analysis does not hold them; the analysis it computes for an
-//! add or a build does not depend on them.
+//! the whole pipeline.
+//!
+//! Tails without a marker (`Config::trailing_tails`, `pipeline::trailing`)
+//! come last (`trail`), from their own stored state (`index::trail`):
+//! the analysis does not depend on them, the cuts are applied over it. A
+//! query with them looks at every clean pair whose passage-level state
+//! may have changed (a cut may depend on any pair). The report of an add
+//! with them comes from the whole pipeline, which also gives the state to
+//! store again.
 
 mod again;
 mod assemble;
@@ -229,12 +234,12 @@ impl Eng<'_> {
             &self.stats,
             self.cfg,
         )?;
-        self.cut_read();
-        Ok(())
+        self.cut_read()
     }
 
-    /// Gives the read cut hosts their cut bodies.
-    fn cut_read(&mut self) {
+    /// Gives the read cut hosts their cut bodies (an error when a stored
+    /// cut does not fit its document: a damaged index).
+    fn cut_read(&mut self) -> Result<()> {
         let mut todo: Vec<u32> = self
             .cuts
             .keys()
@@ -244,6 +249,12 @@ impl Eng<'_> {
         todo.sort_unstable();
         for h in todo {
             let d = self.docs.take(h);
+            if self.cuts[&h].line >= d.seg.lines.len() {
+                return Err(crate::Error::Index {
+                    path: self.index.map(|ix| ix.path().to_path_buf()).unwrap_or_default(),
+                    message: format!("corrupt tails segment: no line {} in document {h}", self.cuts[&h].line),
+                });
+            }
             let body = docs::Body::with(
                 &d.document.text,
                 &d.seg,
@@ -253,6 +264,7 @@ impl Eng<'_> {
             );
             self.docs.insert(h, Doc { body, ..d });
         }
+        Ok(())
     }
 }
 

@@ -307,7 +307,7 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
         })
         .collect();
     e.cuts = by_host;
-    e.cut_read();
+    e.cut_read()?;
     let cuts: Vec<Cut> = e.cuts.values().cloned().collect();
     let linked = trailing::linked(&cuts);
     let e = &*e;
