@@ -251,8 +251,14 @@ impl Eng<'_> {
             let d = self.docs.take(h);
             if self.cuts[&h].line >= d.seg.lines.len() {
                 return Err(crate::Error::Index {
-                    path: self.index.map(|ix| ix.path().to_path_buf()).unwrap_or_default(),
-                    message: format!("corrupt tails segment: no line {} in document {h}", self.cuts[&h].line),
+                    path: self
+                        .index
+                        .map(|ix| ix.path().to_path_buf())
+                        .unwrap_or_default(),
+                    message: format!(
+                        "corrupt tails segment: no line {} in document {h}",
+                        self.cuts[&h].line
+                    ),
                 });
             }
             let body = docs::Body::with(

@@ -29,8 +29,30 @@ use crate::tails::Tail;
 use crate::verify::{self, Relation};
 
 /// The engine's read documents, as step 1 reads them (bodies before any
-/// cut).
-struct Read<'e, 'a>(&'e Eng<'a>);
+/// cut), with each one's [`last_and_head_end`] worked out once.
+struct Read<'e, 'a>(&'e Eng<'a>, AHashMap<u32, (u32, u32)>);
+
+impl<'e, 'a> Read<'e, 'a> {
+    /// The read documents of `pairs`.
+    fn new(e: &'e Eng<'a>, pairs: impl Iterator<Item = (u32, u32)>) -> Self {
+        use rayon::prelude::*;
+        let mut docs: Vec<u32> = pairs.flat_map(|(a, b)| [a, b]).collect();
+        docs.sort_unstable();
+        docs.dedup();
+        let ends: Vec<(u32, (u32, u32))> = docs
+            .par_iter()
+            .map(|&i| {
+                let d = e.docs.get(i);
+                let b = &d.body;
+                (
+                    i,
+                    last_and_head_end(&d.seg, &b.marks, b.tail.as_ref(), b.end),
+                )
+            })
+            .collect();
+        Read(e, ends.into_iter().collect())
+    }
+}
 
 impl Sources for Read<'_, '_> {
     fn free(&self, i: u32) -> bool {
@@ -42,17 +64,19 @@ impl Sources for Read<'_, '_> {
     }
 
     fn last(&self, i: u32) -> u32 {
-        let d = self.0.docs.get(i);
-        last_and_head_end(&d.seg, &d.body.marks, d.body.tail.as_ref(), d.body.end).0
+        self.1[&i].0
     }
 
     fn head_end(&self, i: u32) -> u32 {
-        let d = self.0.docs.get(i);
-        last_and_head_end(&d.seg, &d.body.marks, d.body.tail.as_ref(), d.body.end).1
+        self.1[&i].1
     }
 
     fn body(&self, i: u32) -> Vec<u64> {
         self.0.docs.get(i).body.tokens.clone()
+    }
+
+    fn shingles(&self, i: u32, _: usize) -> Vec<u64> {
+        self.0.docs.get(i).body.shingles.clone()
     }
 
     fn tail(&self, i: u32) -> Option<Vec<u64>> {
@@ -94,7 +118,13 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
             .chain(with_tails.iter().flat_map(|&(a, b)| [a, b]))
             .collect::<Vec<u32>>(),
     )?;
-    let fresh = trailing::structural(&Read(e), &edges, &with_tails, true, e.cfg);
+    let fresh = trailing::structural(
+        &Read::new(e, edges.iter().map(|x| (x.a, x.b))),
+        &edges,
+        &with_tails,
+        true,
+        e.cfg,
+    );
     // Pairs of indexed documents looked at again (a key they share
     // turned common, their document-level edge changed): their
     // decisions now, from their edges now.
@@ -123,7 +153,13 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
         .filter(|x| x.1.is_some())
         .map(|&((host, other), _)| (other, host))
         .collect();
-    let redone = trailing::structural(&Read(e), &again, &tails_again, true, e.cfg);
+    let redone = trailing::structural(
+        &Read::new(e, again.iter().map(|x| (x.a, x.b))),
+        &again,
+        &tails_again,
+        true,
+        e.cfg,
+    );
     let looked = &looked;
     let mut decided: Vec<(u32, trailing::Decision)> = st
         .decided
