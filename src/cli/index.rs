@@ -251,6 +251,20 @@ fn info(path: &Path) -> Result<()> {
             human(analysis.iter().sum())
         );
     }
+    let tails = match index.tails_state()? {
+        None => "none (queries with them run the whole pipeline; an `index add` \
+                 with them stores one)"
+            .to_string(),
+        Some((bytes, docs)) if docs == index.len() as u64 => {
+            format!("state of all {docs} documents, {} stored", human(bytes))
+        }
+        Some((bytes, docs)) => format!(
+            "stale (state of the first {docs} documents, {} stored; queries with them \
+             run the whole pipeline until an `index add` with them)",
+            human(bytes)
+        ),
+    };
+    let _ = writeln!(s, "tails without a marker: {tails}");
     let settings = serde_json::to_string_pretty(&p.settings).context("parameters")?;
     let _ = writeln!(s, "parameters: {settings}");
     let _ = writeln!(

@@ -180,6 +180,20 @@ impl Index {
             .map(|(_, p)| p.as_deref().unwrap_or_default())
     }
 
+    /// The last tails segment's size in the file and the number of
+    /// documents it describes (format 3), if there is one.
+    pub fn tails_state(&self) -> Result<Option<(u64, u64)>> {
+        let Some(p) = self.tails_payload() else {
+            return Ok(None);
+        };
+        let t =
+            super::trail::Trail::decode(p).map_err(|e| self.bad(format!("tails segment: {e}")))?;
+        Ok(Some((
+            (format::FRAME_LEN + p.len()) as u64,
+            u64::from(t.docs),
+        )))
+    }
+
     /// Documents per documents segment.
     pub(crate) fn segment_documents(&self) -> Vec<u64> {
         self.docs.iter().map(|d| d.documents).collect()

@@ -74,12 +74,34 @@ fn build_query_add_info_compact() {
         "{info}"
     );
     assert!(info.contains("\"shingle_words\": 5"), "{info}");
+    // Built and added with tails without a marker (the default).
+    assert!(
+        info.contains("tails without a marker: state of all 17 documents"),
+        "{info}"
+    );
+    ok(&neardup(
+        &[
+            "index",
+            "add",
+            s(&archive),
+            s(&new_docs()),
+            "--no-trailing-tails",
+            "-q",
+        ],
+        None,
+    ));
+    let info = ok(&neardup(&["index", "info", s(&archive)], None));
+    assert!(
+        info.contains("tails without a marker: stale (state of the first 17 documents"),
+        "{info}"
+    );
     ok(&neardup(&["index", "compact", s(&archive)], None));
     let info = ok(&neardup(&["index", "info", s(&archive)], None));
     assert!(
-        info.contains("documents: 17")
+        info.contains("documents: 26")
             && info.contains("1 document segments")
-            && info.contains("analysis: 1 segments"),
+            && info.contains("analysis: 1 segments")
+            && info.contains("tails without a marker: none"),
         "{info}"
     );
 }
