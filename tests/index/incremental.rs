@@ -417,3 +417,45 @@ fn stale_tails_state_is_not_used() {
     assert_eq!(route, Route::Analysis);
     same_as_scan(&r, &all, &new, &with);
 }
+
+/// The random corpora above with tails without a marker on: each query
+/// (from the stored tails state when it can) equals the scan, before and
+/// after compaction.
+#[test]
+fn random_corpora_with_tails_without_a_marker() {
+    let (mut analysed, mut runs) = (0, 0);
+    for seed in 0..8u64 {
+        let dir = tempdir();
+        let docs = random_corpus(seed + 40, 96);
+        let cfg = Config {
+            trailing_tails: true,
+            threshold: if seed % 3 == 0 { 0.3 } else { 0.5 },
+            ..cfg(1 + seed as usize % 3)
+        };
+        let parts: Vec<PathBuf> = docs
+            .chunks(32)
+            .enumerate()
+            .map(|(i, c)| {
+                let p = dir.path().join(format!("part{i}.jsonl"));
+                write_jsonl(&p, c);
+                p
+            })
+            .collect();
+        let archive = build(dir.path(), &parts[..1], &cfg);
+        let (r, _) = add_route(&archive, &parts[1..2], &cfg);
+        same_as_scan(&r, &parts[..1], &parts[1..2], &cfg);
+        let (q, route) = query_route(&archive, &parts[2..], &cfg);
+        same_as_scan(&q, &parts[..2], &parts[2..], &cfg);
+        index::compact(&archive).expect("compact");
+        let (c, croute) = query_route(&archive, &parts[2..], &cfg);
+        assert_eq!(c.pairs, q.pairs, "seed {seed}");
+        assert_eq!(c.clusters, q.clusters, "seed {seed}");
+        assert_eq!(c.documents, q.documents, "seed {seed}");
+        for rt in [route, croute] {
+            analysed += usize::from(rt == Route::Analysis);
+            runs += 1;
+        }
+    }
+    eprintln!("{analysed} of {runs} answered from the stored state");
+    assert!(analysed * 2 > runs, "{analysed} of {runs}");
+}
