@@ -59,6 +59,20 @@ fn empty_index_answers_like_a_scan() {
     }
 }
 
+/// A random corpus of 96 documents (seed `seed`) written to `dir` as three
+/// JSONL files of 32.
+fn random_parts(dir: &Path, seed: u64) -> Vec<PathBuf> {
+    random_corpus(seed, 96)
+        .chunks(32)
+        .enumerate()
+        .map(|(i, c)| {
+            let p = dir.join(format!("part{i}.jsonl"));
+            write_jsonl(&p, c);
+            p
+        })
+        .collect()
+}
+
 /// Random corpora whose documents share lines (which turn into
 /// boilerplate as documents are added, changing indexed bodies), copies
 /// (groups that grow) and passages: build, add, query, compact, query.
@@ -68,22 +82,13 @@ fn random_corpora_through_adds_and_compaction() {
     let mut runs = 0;
     for seed in 0..12u64 {
         let dir = tempdir();
-        let docs = random_corpus(seed, 96);
         let cfg = Config {
             max_bucket: if seed % 4 == 3 { 3 } else { 200 },
             large_bucket_window: 2,
             threshold: if seed % 3 == 0 { 0.3 } else { 0.5 },
             ..cfg(1 + seed as usize % 3)
         };
-        let parts: Vec<PathBuf> = docs
-            .chunks(32)
-            .enumerate()
-            .map(|(i, c)| {
-                let p = dir.path().join(format!("part{i}.jsonl"));
-                write_jsonl(&p, c);
-                p
-            })
-            .collect();
+        let parts = random_parts(dir.path(), seed);
         let archive = build(dir.path(), &parts[..1], &cfg);
         let (r, route) = add_route(&archive, &parts[1..2], &cfg);
         same_as_scan(&r, &parts[..1], &parts[1..2], &cfg);
@@ -426,21 +431,12 @@ fn random_corpora_with_tails_without_a_marker() {
     let (mut analysed, mut runs) = (0, 0);
     for seed in 0..8u64 {
         let dir = tempdir();
-        let docs = random_corpus(seed + 40, 96);
         let cfg = Config {
             trailing_tails: true,
             threshold: if seed % 3 == 0 { 0.3 } else { 0.5 },
             ..cfg(1 + seed as usize % 3)
         };
-        let parts: Vec<PathBuf> = docs
-            .chunks(32)
-            .enumerate()
-            .map(|(i, c)| {
-                let p = dir.path().join(format!("part{i}.jsonl"));
-                write_jsonl(&p, c);
-                p
-            })
-            .collect();
+        let parts = random_parts(dir.path(), seed + 40);
         let archive = build(dir.path(), &parts[..1], &cfg);
         let (r, _) = add_route(&archive, &parts[1..2], &cfg);
         same_as_scan(&r, &parts[..1], &parts[1..2], &cfg);
