@@ -65,3 +65,42 @@ fn format_2_fixture_reads_and_answers_from_its_analysis() {
     assert_eq!(about(&got, &ids), about(&full, &ids));
     assert_eq!(got.boilerplate, full.boilerplate);
 }
+
+/// `tests/fixtures/index_v3.ndx` (format 3: analysis and tails state) was
+/// built from `index_v3_docs/` with the defaults of its day (see its
+/// README). A new page that carries one of its articles after its own is
+/// answered from the stored analysis and tails state, as a scan would.
+#[test]
+fn format_3_fixture_answers_tails_without_a_marker_from_its_state() {
+    let archive = fixtures().join("index_v3.ndx");
+    let index = Index::open(&archive).expect("format 3 fixture");
+    assert_eq!(index.version(), 3);
+    assert_eq!(index.len(), 6);
+    assert_eq!(index.tails_state().expect("tails").map(|t| t.1), Some(6));
+    let cfg = index.params().config(&Config {
+        threads: 1,
+        ..Config::default()
+    });
+    assert!(cfg.trailing_tails);
+    let dir = tempdir();
+    let new = dir.path().join("water.txt");
+    std::fs::copy(fixtures().join("trailing/water.txt"), &new).expect("copy");
+    let (got, route) =
+        index::query_route(&index, std::slice::from_ref(&new), &cfg, &Silent).expect("query");
+    assert_eq!(route, index::Route::Analysis);
+    let (full, ids) = scan(&[fixtures().join("index_v3_docs")], &[new], &cfg);
+    assert_eq!(about(&got, &ids), about(&full, &ids));
+    assert_eq!(got.boilerplate, full.boilerplate);
+    let water = got
+        .documents
+        .iter()
+        .find(|d| d.id.ends_with("water.txt"))
+        .expect("listed");
+    assert!(
+        water
+            .tails
+            .iter()
+            .any(|t| t.marker.is_none() && t.copies.as_deref() == Some("match.txt")),
+        "{water:?}"
+    );
+}
