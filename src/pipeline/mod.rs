@@ -481,27 +481,6 @@ pub fn sign(
     body
 }
 
-/// [`Body::last`] and [`Body::head_end`] of a body ending at byte `end`.
-pub fn last_and_head_end(
-    seg: &Segmented,
-    marks: &[Option<Kind>],
-    tail: Option<&Tail>,
-    end: u32,
-) -> (u32, u32) {
-    let stop = tail.map_or(seg.lines.len(), |t| t.line);
-    let last = seg.lines[..stop]
-        .iter()
-        .zip(marks)
-        .rev()
-        .find(|(l, m)| m.is_none() && l.tok_end > l.tok_start)
-        .map_or(0, |(l, _)| l.start);
-    let head_end = body_positions(seg, marks, tail)
-        .get(tails::MIN_HEAD_WORDS as usize)
-        .and_then(|&p| seg.starts.get(p as usize).copied())
-        .unwrap_or(end);
-    (last, head_end)
-}
-
 /// Groups of documents with identical, non-empty shingle sets, as
 /// (representative, members) with members sorted; the representative is
 /// the first member. Every non-empty document is in exactly one group.
@@ -559,6 +538,7 @@ mod passages;
 mod relate;
 mod store;
 pub mod trailing;
+pub use trailing::last_and_head_end;
 
 pub use store::Content;
 
@@ -676,26 +656,15 @@ pub fn try_analyze(
         tail_copies = found.tail_copies;
         if cfg.trailing_tails {
             progress.start("trailing tails", None);
-            let docs = trailing::Scanned {
-                corpus: &corpus,
-                bodies: &bodies,
-            };
-            let mut judged = trailing::find(
-                &docs,
-                corpus.docs.len(),
-                &edges,
-                &found.bodies_with_tails,
-                cfg,
-            );
-            judged.partners_from(&edges);
-            edges = trailing::apply(
+            let (cut, judged) = trailing::cut_all(
                 &corpus,
                 &mut bodies,
                 edges,
+                &found.bodies_with_tails,
                 &mut tail_copies,
-                &judged.cuts,
                 cfg,
             );
+            edges = cut;
             trailed = Some(judged);
             progress.finish();
         }

@@ -120,16 +120,11 @@ fn saudinewsnet_split_by_date() {
     // 3,000 indexed articles, then the 600 extracted after them.
     let start = rows.len() / 3;
     let dir = tempdir();
-    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
-    let join = |r: &[(String, String)]| {
-        r.iter().fold(String::new(), |mut s, x| {
-            s.push_str(&x.1);
-            s.push('\n');
-            s
-        })
-    };
-    std::fs::write(&a, join(&rows[start..start + 3000])).expect("write");
-    std::fs::write(&b, join(&rows[start + 3000..start + 3600])).expect("write");
+    let a = write_rows(&dir.path().join("a.jsonl"), &rows[start..start + 3000]);
+    let b = write_rows(
+        &dir.path().join("b.jsonl"),
+        &rows[start + 3000..start + 3600],
+    );
     let mut cfg = cfg(0);
     cfg.input.id_field = "url".into();
     cfg.input.text_field = "content".into();

@@ -124,16 +124,10 @@ fn saudinewsnet_build_add_query() {
         .iter()
         .enumerate()
         .map(|(i, &(a, b))| {
-            let p = dir.path().join(format!("part{i}.jsonl"));
-            let text = rows[start + a..start + b]
-                .iter()
-                .fold(String::new(), |mut s, r| {
-                    s.push_str(&r.1);
-                    s.push('\n');
-                    s
-                });
-            std::fs::write(&p, text).expect("write");
-            p
+            write_rows(
+                &dir.path().join(format!("part{i}.jsonl")),
+                &rows[start + a..start + b],
+            )
         })
         .collect();
     let mut cfg = cfg(0);
@@ -334,16 +328,10 @@ fn saudinewsnet_tails_without_a_marker_from_the_stored_state() {
     let rows = saudinewsnet_by_date();
     let start = rows.len() / 2;
     let part = |name: &str, a: usize, b: usize| {
-        let p = dir.path().join(format!("{name}.jsonl"));
-        let text = rows[start + a..start + b]
-            .iter()
-            .fold(String::new(), |mut s, r| {
-                s.push_str(&r.1);
-                s.push('\n');
-                s
-            });
-        std::fs::write(&p, text).expect("write");
-        p
+        write_rows(
+            &dir.path().join(format!("{name}.jsonl")),
+            &rows[start + a..start + b],
+        )
     };
     let mut cfg = Config::default();
     cfg.input.id_field = "url".into();

@@ -227,6 +227,18 @@ fn write_jsonl(path: &Path, docs: &[Document]) {
     std::fs::write(path, s).expect("write");
 }
 
+/// Writes the JSONL lines of `rows` (as [`saudinewsnet_by_date`] gives
+/// them) to `path`.
+fn write_rows(path: &Path, rows: &[(String, String)]) -> PathBuf {
+    let text = rows.iter().fold(String::new(), |mut s, r| {
+        s.push_str(&r.1);
+        s.push('\n');
+        s
+    });
+    std::fs::write(path, text).expect("write");
+    path.to_path_buf()
+}
+
 /// SaudiNewsNet's JSONL lines with their `date_extracted`, sorted by it.
 fn saudinewsnet_by_date() -> Vec<(String, String)> {
     use std::io::BufRead;

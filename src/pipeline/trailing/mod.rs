@@ -36,7 +36,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::relate::Edge;
-use super::{body_tokens_of, Body, Corpus};
+use super::{body_positions, body_tokens_of, Body, Corpus};
 use crate::boilerplate::Kind;
 use crate::config::Config;
 use crate::passage::Prepared;
@@ -150,6 +150,27 @@ impl Sources for Scanned<'_> {
         let c = self.corpus.content(i as usize);
         lines_of(c.text(), c.seg(), &self.bodies[i as usize].marks, None)
     }
+}
+
+/// [`Body::last`] and [`Body::head_end`] of a body ending at byte `end`.
+pub fn last_and_head_end(
+    seg: &Segmented,
+    marks: &[Option<Kind>],
+    tail: Option<&Tail>,
+    end: u32,
+) -> (u32, u32) {
+    let stop = tail.map_or(seg.lines.len(), |t| t.line);
+    let last = seg.lines[..stop]
+        .iter()
+        .zip(marks)
+        .rev()
+        .find(|(l, m)| m.is_none() && l.tok_end > l.tok_start)
+        .map_or(0, |(l, _)| l.start);
+    let head_end = body_positions(seg, marks, tail)
+        .get(tails::MIN_HEAD_WORDS as usize)
+        .and_then(|&p| seg.starts.get(p as usize).copied())
+        .unwrap_or(end);
+    (last, head_end)
 }
 
 /// What a candidate source is to its host.
@@ -547,6 +568,25 @@ pub fn find(
         cuts,
         partners: Vec::new(),
     }
+}
+
+/// Finds the tails without a marker of a scan (`edges` and `with_tails`
+/// as the passage level left them), cuts them from their hosts' bodies
+/// and scores the hosts' pairs again: the edges now, and what decided
+/// the cuts (with the cut hosts' partners before their cuts).
+pub fn cut_all(
+    corpus: &Corpus,
+    bodies: &mut [Body],
+    edges: Vec<Edge>,
+    with_tails: &[(u32, u32)],
+    tail_copies: &mut [Option<u32>],
+    cfg: &Config,
+) -> (Vec<Edge>, Judged) {
+    let docs = Scanned { corpus, bodies };
+    let mut judged = find(&docs, corpus.docs.len(), &edges, with_tails, cfg);
+    judged.partners_from(&edges);
+    let edges = apply(corpus, bodies, edges, tail_copies, &judged.cuts, cfg);
+    (edges, judged)
 }
 
 /// The cuts `decided` makes under `freq`: the decisions whose host's
