@@ -123,16 +123,15 @@ impl Unpacker {
     }
 }
 
-/// Decompresses (with `d`'s dictionary) and deserializes one value.
-pub fn unpack_with<T: DeserializeOwned>(
+/// Decompresses (with `d`'s dictionary) one value, to be decoded by the
+/// caller.
+pub fn decompress_with(
     d: &mut zstd::bulk::Decompressor<'_>,
     bytes: &[u8],
-) -> Result<T, String> {
+) -> Result<Vec<u8>, String> {
     let size = frame_size(bytes)?;
-    let raw = d
-        .decompress(bytes, size as usize)
-        .map_err(|e| format!("cannot decompress: {e}"))?;
-    decode(&raw)
+    d.decompress(bytes, size as usize)
+        .map_err(|e| format!("cannot decompress: {e}"))
 }
 
 #[cfg(test)]
@@ -155,16 +154,18 @@ mod tests {
         let u = Unpacker::new(&dict);
         let mut ctx = u.context().expect("context");
         assert_eq!(
-            unpack_with::<String>(&mut ctx, &packed[7]).expect("unpack"),
+            decode::<String>(&decompress_with(&mut ctx, &packed[7]).expect("decompress"))
+                .expect("unpack"),
             "خبر رقم 7 عن الطقس في الرياض والمنطقة الشرقية اليوم"
         );
         let none = Unpacker::new(&[]);
         let mut plain_ctx = none.context().expect("context");
-        assert!(unpack_with::<String>(&mut plain_ctx, &packed[7]).is_err());
+        assert!(decompress_with(&mut plain_ctx, &packed[7]).is_err());
         assert!(train(&values[..10]).is_empty(), "too few to train");
         let plain = compress_all(&values[..2], &[]).expect("compress");
         assert_eq!(
-            unpack_with::<String>(&mut plain_ctx, &plain[1]).expect("unpack"),
+            decode::<String>(&decompress_with(&mut plain_ctx, &plain[1]).expect("decompress"))
+                .expect("unpack"),
             "خبر رقم 1 عن الطقس في الرياض والمنطقة الشرقية اليوم"
         );
     }

@@ -1,6 +1,7 @@
-//! Reading parts of an index file: positioned reads, large ranges read
-//! and checksummed in parallel chunks (the kernel's page faults and
-//! copies then run on every core).
+//! Reading parts of an index file: the committed part mapped into
+//! memory, positioned reads, large ranges read and checksummed in
+//! parallel chunks (the kernel's page faults and copies then run on every
+//! core).
 
 use std::fs::File;
 use std::io;
@@ -28,6 +29,37 @@ pub(crate) fn read_at(file: &File, at: u64, buf: &mut [u8]) -> io::Result<()> {
         done += n;
     }
     Ok(())
+}
+
+/// The first `len` bytes of `file` (its committed part) mapped read-only,
+/// or `None` where mapping is not available (the caller then reads).
+///
+/// Only unix: elsewhere a mapped file cannot be replaced while mapped,
+/// which `index compact` does.
+#[cfg(unix)]
+pub(crate) fn map(file: &File, len: u64) -> Option<memmap2::Mmap> {
+    if len == 0 {
+        return None;
+    }
+    let len = usize::try_from(len).ok()?;
+    // SAFETY: the mapping is read-only and covers the committed part of
+    // the file only. neardup never changes committed bytes in place:
+    // an append writes past the committed end (after truncating what a
+    // crashed append left past it, never before it) and then rewrites a
+    // commit slot of the header, whose bytes are read with positioned
+    // reads, never through the map; `index compact` writes a new file and renames it into place, which leaves
+    // this mapping on the old one. The lock keeps writers apart, not
+    // readers; another program truncating the file under a reader would
+    // make its reads fault, as with any mapped file.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::MmapOptions::new().len(len).map(file) };
+    map.ok()
+}
+
+/// The first `len` bytes of `file` mapped: not available here.
+#[cfg(not(unix))]
+pub(crate) fn map(_: &File, _: u64) -> Option<memmap2::Mmap> {
+    None
 }
 
 /// Reads `len` bytes at offset `at` of `file`, in parallel chunks.

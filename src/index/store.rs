@@ -1,11 +1,12 @@
 //! Reading and writing the segments of an index: the parameters, batches
 //! of documents, and analysis segments.
 //!
-//! Opening reads the file's header and segment frames, then the payloads
-//! of the parameters and analysis segments (in parallel, checksums
-//! verified); documents are read when asked for: in format 2, one frame
-//! per document (see `frames.rs`), so a query reads only the indexed
-//! documents it needs; in format 1, whole blocks.
+//! Opening reads the file's header and segment frames, maps the committed
+//! part of the file into memory (where it can; else it reads) and checks
+//! the payloads of the parameters, analysis and tails segments against
+//! their checksums; documents are read when asked for: in format 2, one
+//! frame per document (see `frames.rs`), so a query reads only the
+//! indexed documents it needs; in format 1, whole blocks.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -77,8 +78,17 @@ pub struct SegmentInfo {
     pub stored_bytes: u64,
 }
 
+/// A payload checked at opening.
+#[derive(Debug)]
+enum Payload {
+    /// Its bytes in the map.
+    Mapped(std::ops::Range<usize>),
+    /// Read (no map).
+    Read(Vec<u8>),
+}
+
 /// An index file, opened and checked: header, commit, every segment's
-/// frame, the parameters and analysis segments (read, checksums
+/// frame, the parameters, analysis and tails segments (checksums
 /// verified). Documents are read when asked for.
 #[derive(Debug)]
 pub struct Index {
@@ -86,8 +96,10 @@ pub struct Index {
     file: File,
     layout: Layout,
     params: Params,
-    /// The payloads read at opening, by segment.
-    payloads: Vec<Option<Vec<u8>>>,
+    /// The committed part of the file, mapped (unix).
+    map: Option<memmap2::Mmap>,
+    /// The payloads checked at opening, by segment.
+    payloads: Vec<Option<Payload>>,
     docs: Vec<DocsMeta>,
     file_len: u64,
 }
@@ -109,7 +121,8 @@ impl Index {
             fileio::read_at(&file, at, buf)
         })?;
         let v1 = layout.version < 2;
-        let payloads: Vec<Option<Vec<u8>>> = layout
+        let map = fileio::map(&file, layout.commit.end);
+        let payloads: Vec<Option<Payload>> = layout
             .segments
             .iter()
             .enumerate()
@@ -117,15 +130,22 @@ impl Index {
                 if s.kind == Kind::Docs && !v1 {
                     return Ok(None);
                 }
-                let bytes = fileio::read_range(&file, s.payload.start as u64, s.payload.len())
-                    .map_err(io)?;
-                if fileio::crc32(&bytes) != s.crc {
-                    format::check_payload(path, i, s, &bytes)?;
+                let p = match &map {
+                    Some(_) => Payload::Mapped(s.payload.clone()),
+                    None => Payload::Read(
+                        fileio::read_range(&file, s.payload.start as u64, s.payload.len())
+                            .map_err(io)?,
+                    ),
+                };
+                let bytes = bytes_of(map.as_deref(), &p);
+                if fileio::crc32(bytes) != s.crc {
+                    format::check_payload(path, i, s, bytes)?;
                 }
-                Ok(Some(bytes))
+                Ok(Some(p))
             })
             .collect::<Result<_>>()?;
-        let params: Params = codec::decode(payloads[0].as_deref().unwrap_or_default())
+        let payload = |i: usize| payloads[i].as_ref().map(|p| bytes_of(map.as_deref(), p));
+        let params: Params = codec::decode(payload(0).unwrap_or_default())
             .map_err(|e| bad(path, format!("parameters segment: {e}")))?;
         let mut docs = Vec::new();
         for (i, s) in layout.segments.iter().enumerate() {
@@ -133,8 +153,8 @@ impl Index {
                 continue;
             }
             let what = |e: String| bad(path, format!("segment {}: {e}", i + 1));
-            docs.push(match &payloads[i] {
-                Some(payload) => v1_meta(i, payload).map_err(what)?,
+            docs.push(match payload(i) {
+                Some(p) => v1_meta(i, p).map_err(what)?,
                 None => frames_meta(&file, i, s).map_err(what)?,
             });
         }
@@ -143,10 +163,18 @@ impl Index {
             file,
             layout,
             params,
+            map,
             payloads,
             docs,
             file_len,
         })
+    }
+
+    /// The payload of segment `i`, if it was checked at opening.
+    fn payload(&self, i: usize) -> Option<&[u8]> {
+        self.payloads[i]
+            .as_ref()
+            .map(|p| bytes_of(self.map.as_deref(), p))
     }
 
     /// The file's format version.
@@ -159,10 +187,10 @@ impl Index {
     pub(crate) fn analysis_payloads(&self) -> Vec<(usize, &[u8])> {
         let mut docs = 0;
         let mut out = Vec::new();
-        for (s, p) in self.layout.segments.iter().zip(&self.payloads) {
+        for (i, s) in self.layout.segments.iter().enumerate() {
             match s.kind {
                 Kind::Docs => docs += 1,
-                Kind::Analysis => out.push((docs, p.as_deref().unwrap_or_default())),
+                Kind::Analysis => out.push((docs, self.payload(i).unwrap_or_default())),
                 Kind::Params | Kind::Tails => {}
             }
         }
@@ -171,13 +199,12 @@ impl Index {
 
     /// The payload of the last tails segment, if any.
     pub(crate) fn tails_payload(&self) -> Option<&[u8]> {
-        self.layout
+        let i = self
+            .layout
             .segments
             .iter()
-            .zip(&self.payloads)
-            .rev()
-            .find(|(s, _)| s.kind == Kind::Tails)
-            .map(|(_, p)| p.as_deref().unwrap_or_default())
+            .rposition(|s| s.kind == Kind::Tails)?;
+        Some(self.payload(i).unwrap_or_default())
     }
 
     /// The last tails segment's size in the file and the number of
@@ -211,7 +238,7 @@ impl Index {
             Stored::Frames { .. } => None,
         }
         .ok_or_else(|| self.bad(format!("no block {block} in documents segment {seg}")))?;
-        let payload = self.payloads[d.segment].as_deref().unwrap_or_default();
+        let payload = self.payload(d.segment).unwrap_or_default();
         let stored = codec::unpack::<Vec<StoredDoc>>(&payload[range.clone()])
             .map_err(|e| self.bad(format!("segment {}: {e}", d.segment + 1)))?;
         Ok(stored.into_iter().map(StoredDoc::document).collect())
@@ -245,11 +272,19 @@ impl Index {
                     || unpacker.context(),
                     |ctx, &(_, i, at, len)| {
                         let ctx = ctx.as_mut().map_err(|e| self.bad(e.clone()))?;
-                        let mut frame = vec![0u8; len as usize];
-                        fileio::read_at(&self.file, at, &mut frame)
-                            .map_err(|e| Error::io(&self.path, e))?;
-                        codec::unpack_with::<StoredDoc>(ctx, &frame)
-                            .map(|d| (i, d.document()))
+                        let read;
+                        let frame = if let Some(f) = self.mapped(at, len) {
+                            f
+                        } else {
+                            let mut f = vec![0u8; len as usize];
+                            fileio::read_at(&self.file, at, &mut f)
+                                .map_err(|e| Error::io(&self.path, e))?;
+                            read = f;
+                            &read
+                        };
+                        codec::decompress_with(ctx, frame)
+                            .and_then(|raw| StoredDoc::decode(&raw))
+                            .map(|d| (i, d))
                             .map_err(|e| self.bad(format!("segment {segment}: {e}")))
                     },
                 )
@@ -260,11 +295,19 @@ impl Index {
         Ok(out.into_iter().map(|x| x.1).collect())
     }
 
+    /// Bytes `at..at + len` of the file, if mapped and committed.
+    fn mapped(&self, at: u64, len: u64) -> Option<&[u8]> {
+        let map = self.map.as_deref()?;
+        let start = usize::try_from(at).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        map.get(start..end)
+    }
+
     /// The whole payload of documents segment `seg`, checksum verified.
     fn docs_payload(&self, seg: usize) -> Result<Vec<u8>> {
         let i = self.docs[seg].segment;
-        if let Some(p) = &self.payloads[i] {
-            return Ok(p.clone());
+        if let Some(p) = self.payload(i) {
+            return Ok(p.to_vec());
         }
         let s = &self.layout.segments[i];
         let bytes = fileio::read_range(&self.file, s.payload.start as u64, s.payload.len())
@@ -364,6 +407,14 @@ impl Index {
             )));
         }
         Ok(out)
+    }
+}
+
+/// The bytes of payload `p`, in `map` when mapped.
+fn bytes_of<'a>(map: Option<&'a [u8]>, p: &'a Payload) -> &'a [u8] {
+    match p {
+        Payload::Mapped(r) => map.and_then(|m| m.get(r.clone())).unwrap_or_default(),
+        Payload::Read(b) => b,
     }
 }
 

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use super::Eng;
 use crate::index::analysis::KEY_MASK;
 use crate::index::archive::Post;
+use crate::index::columns;
 
 /// Item of document `x`'s body.
 pub(crate) fn body(x: u32) -> u32 {
@@ -43,6 +44,12 @@ pub(crate) struct Counted {
     pub common: AHashSet<u64>,
     /// The touched keys, sorted.
     pub keys: Vec<u64>,
+    /// Whether each of `keys` is common now.
+    pub common_at: Vec<bool>,
+    /// The run table of `keys` (`columns::run_table`) and its bits: a
+    /// lookup reads a run of a key or two.
+    table: Vec<u32>,
+    bits: u32,
     /// Touched keys whose rare/common status flipped, sorted.
     pub flips: Vec<u64>,
     /// Pairs of clean items that share a key whose status flipped.
@@ -92,11 +99,12 @@ pub(crate) fn count(e: &Eng, which: Which) -> Counted {
     keys.par_sort_unstable();
     keys.dedup();
     let indexed = e.ar.n > 0;
-    let chunks: Vec<(Vec<u64>, Counted)> = keys
+    let chunks: Vec<(Vec<u64>, Counted, Vec<bool>)> = keys
         .par_chunks(4096)
         .map(|chunk| {
             let mut out = Counted::default();
             let mut raw: Vec<u64> = Vec::new();
+            let mut common_at = Vec::with_capacity(chunk.len());
             let mut at = post.partition_point(|p| p & KEY_MASK < chunk[0]);
             let mut arch = Vec::new();
             let mut clean = Vec::new();
@@ -135,6 +143,7 @@ pub(crate) fn count(e: &Eng, which: Which) -> Counted {
                 if now > max {
                     out.common.insert(k);
                 }
+                common_at.push(now > max);
 
                 if !act.is_empty() && (2..=max).contains(&now) {
                     for (i, &a) in act.iter().enumerate() {
@@ -148,13 +157,14 @@ pub(crate) fn count(e: &Eng, which: Which) -> Counted {
                     flipped(e, before <= max, &clean, &mut out.suspects);
                 }
             }
-            (raw, out)
+            (raw, out, common_at)
         })
         .collect();
     let mut out = Counted::default();
     let mut raw: Vec<u64> = Vec::with_capacity(chunks.iter().map(|c| c.0.len()).sum());
-    for (r, c) in chunks {
+    for (r, c, at) in chunks {
         raw.extend(r);
+        out.common_at.extend(at);
         out.common.extend(c.common);
         out.flips.extend(c.flips);
         out.suspects.extend(c.suspects);
@@ -166,8 +176,23 @@ pub(crate) fn count(e: &Eng, which: Which) -> Counted {
         .collect();
     out.suspects.par_sort_unstable();
     out.suspects.dedup();
+    out.bits = columns::table_bits(keys.len());
+    out.table = columns::run_table(&keys, out.bits);
     out.keys = keys;
     out
+}
+
+impl Counted {
+    /// Whether touched key `k` is common now, `None` when untouched.
+    fn touched(&self, k: u64) -> Option<bool> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let p = (k >> (64 - self.bits)) as usize;
+        let (lo, hi) = (self.table[p] as usize, self.table[p + 1] as usize);
+        let at = lo + self.keys[lo..hi].partition_point(|&x| x < k);
+        (self.keys.get(at) == Some(&k)).then(|| self.common_at[at])
+    }
 }
 
 /// Pairs of clean items holding a key whose status flipped: every pair
@@ -200,8 +225,8 @@ fn flipped(e: &Eng, became_common: bool, clean: &[u32], out: &mut Vec<(u32, u32)
 /// now (`counted` from [`count`]): no seed for alignment, and no evidence
 /// for candidate pairs.
 pub(crate) fn is_common(e: &Eng, counted: &Counted, which: Which, k: u64) -> bool {
-    if counted.keys.binary_search(&k).is_ok() {
-        return counted.common.contains(&k);
+    if let Some(common) = counted.touched(k) {
+        return common;
     }
     e.ar.n > 0
         && e.ar.is_common(

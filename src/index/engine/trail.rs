@@ -104,7 +104,7 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
         return Ok(Err(Fallback("tails without a marker")));
     };
     let (n, total) = (e.n(), e.total());
-    let before = trailing::judge(&st.decided, &st.freq);
+    let before = trailing::judge(&st.decided, &st.freq.weights());
     if before.len() != st.hosts.len() || before.iter().zip(&st.hosts).any(|(c, h)| c.host != h.doc)
     {
         return Ok(Err(Fallback("the stored tails without a marker disagree")));
@@ -182,7 +182,6 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
     decided.extend(fresh);
     // The sample now: the sampled indexed documents whose bodies changed
     // and the sampled new ones counted as they are.
-    let mut freq = st.freq.clone();
     let step = Frequencies::step_for(total as usize);
     let now: Vec<(u32, Vec<u64>)> = e
         .dirty
@@ -192,8 +191,7 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
         .filter(|&x| u64::from(x) % step == 0)
         .map(|x| (x, e.docs.get(x).body.tokens.clone()))
         .collect();
-    freq.update(step, now);
-    let now = trailing::judge(&decided, &freq);
+    let now = trailing::judge(&decided, &st.freq.weights_updated(step, now));
     let by_host: AHashMap<u32, Cut> = now.into_iter().map(|c| (c.host, c)).collect();
     let before: AHashMap<u32, Cut> = before.into_iter().map(|c| (c.host, c)).collect();
     // Clean indexed documents whose cut is not as stored (cut now, cut

@@ -36,7 +36,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::relate::Edge;
-use super::{body_positions, body_tokens_of, Body, Corpus};
+use super::{body_tokens_of, Body, Corpus};
 use crate::boilerplate::Kind;
 use crate::config::Config;
 use crate::passage::Prepared;
@@ -166,9 +166,23 @@ pub fn last_and_head_end(
         .rev()
         .find(|(l, m)| m.is_none() && l.tok_end > l.tok_start)
         .map_or(0, |(l, _)| l.start);
-    let head_end = body_positions(seg, marks, tail)
-        .get(tails::MIN_HEAD_WORDS as usize)
-        .and_then(|&p| seg.starts.get(p as usize).copied())
+    // The token at body position MIN_HEAD_WORDS (see `body_positions`),
+    // found without listing the positions.
+    let mut skip = tails::MIN_HEAD_WORDS;
+    let mut at = None;
+    for (line, mark) in seg.lines[..stop].iter().zip(marks) {
+        if mark.is_some() {
+            continue;
+        }
+        let n = line.tok_end - line.tok_start;
+        if skip < n {
+            at = Some(line.tok_start + skip);
+            break;
+        }
+        skip -= n;
+    }
+    let head_end = at
+        .and_then(|p| seg.starts.get(p as usize).copied())
         .unwrap_or(end);
     (last, head_end)
 }
@@ -561,7 +575,7 @@ pub fn find(
 ) -> Judged {
     let decided = structural(docs, edges, with_tails, true, cfg);
     let freq = Frequencies::of(docs, n);
-    let cuts = judge(&decided, &freq);
+    let cuts = judge(&decided, &freq.weights());
     Judged {
         decided,
         freq,
@@ -591,10 +605,14 @@ pub fn cut_all(
 
 /// The cuts `decided` makes under `freq`: the decisions whose host's
 /// own article is unrelated to what it carries.
-pub fn judge(decided: &[(u32, Decision)], freq: &Frequencies) -> Vec<Cut> {
+pub fn judge(decided: &[(u32, Decision)], weights: &Weights) -> Vec<Cut> {
     let unrelated: Vec<(u32, Decision)> = decided
         .par_iter()
-        .filter(|(_, d)| d.texts.iter().all(|t| cosine(&d.head, t, freq) < RELATED))
+        .filter(|(_, d)| {
+            d.texts
+                .iter()
+                .all(|t| cosine(&d.head, t, weights) < RELATED)
+        })
         .cloned()
         .collect();
     cuts(unrelated)
@@ -627,4 +645,48 @@ mod related;
 
 pub use apply::{apply, linked, rescore};
 use related::{cosine, sorted};
-pub use related::{Frequencies, RELATED};
+pub use related::{Frequencies, Weights, RELATED};
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::pipeline::body_positions;
+    use crate::segment::{segment, Markers};
+
+    proptest! {
+        /// The head's end is the start of the body token at position
+        /// [`tails::MIN_HEAD_WORDS`], as the body's positions list it.
+        #[test]
+        fn head_end_is_the_start_of_the_first_token_after_the_head(
+            lines in prop::collection::vec(0usize..30, 1..12),
+            marked in prop::collection::vec(any::<bool>(), 12),
+            tail_at in prop::option::of(0usize..12),
+        ) {
+            let text: String = lines
+                .iter()
+                .enumerate()
+                .map(|(k, &n)| {
+                    let words: Vec<String> = (0..n).map(|w| format!("ك{k}w{w}")).collect();
+                    words.join(" ") + "\n"
+                })
+                .collect();
+            let cfg = Config::default();
+            let m = Markers::new(&cfg);
+            let seg = segment(&text, &mut m.normalizer(), &m);
+            let marks: Vec<Option<Kind>> = (0..seg.lines.len())
+                .map(|k| marked[k % marked.len()].then_some(Kind::Recurring))
+                .collect();
+            let tail = tail_at
+                .filter(|&t| t < seg.lines.len())
+                .map(|line| Tail { line, marker: None });
+            let end = text.len() as u32;
+            let want = body_positions(&seg, &marks, tail.as_ref())
+                .get(tails::MIN_HEAD_WORDS as usize)
+                .and_then(|&p| seg.starts.get(p as usize).copied())
+                .unwrap_or(end);
+            prop_assert_eq!(last_and_head_end(&seg, &marks, tail.as_ref(), end).1, want);
+        }
+    }
+}

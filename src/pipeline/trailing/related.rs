@@ -115,14 +115,63 @@ impl Frequencies {
             .collect();
     }
 
-    /// Inverse document frequency of `w` (words in every sampled body
-    /// weigh nothing).
+    /// The inverse document frequencies of the words, worked out once.
+    pub fn weights(&self) -> Weights {
+        Weights::new(self.df.iter().copied(), self.bodies.len())
+    }
+
+    /// The weights of the frequencies [`Frequencies::update`] would make
+    /// with `step` and `now`, these left as they are (and not copied
+    /// when the step stays).
+    pub fn weights_updated(&self, step: u64, now: Vec<(u32, Vec<u64>)>) -> Weights {
+        if step != self.step {
+            let mut f = self.clone();
+            f.update(step, now);
+            return f.weights();
+        }
+        let mut df: ahash::AHashMap<u64, u32> = self.df.iter().copied().collect();
+        let mut n = self.bodies.len();
+        for (doc, t) in now {
+            match self.bodies.binary_search_by_key(&doc, |b| b.0) {
+                Ok(k) => {
+                    for w in &self.bodies[k].1 {
+                        if let Some(c) = df.get_mut(w) {
+                            *c -= 1;
+                        }
+                    }
+                }
+                Err(_) => n += 1,
+            }
+            for w in distinct(t) {
+                *df.entry(w).or_insert(0) += 1;
+            }
+        }
+        Weights::new(df.into_iter(), n)
+    }
+}
+
+/// The inverse document frequency of every word of [`Frequencies`]
+/// (words in every sampled body weigh nothing).
+pub struct Weights {
+    /// By word (looked up, never iterated).
+    idf: ahash::AHashMap<u64, f64>,
+    /// Of a word no sampled body holds.
+    unseen: f64,
+}
+
+impl Weights {
+    /// Of words with document frequencies `df` over `n` sampled bodies.
+    fn new(df: impl Iterator<Item = (u64, u32)>, n: usize) -> Weights {
+        let idf = |df: u32| ((n as f64 + 1.0) / f64::from(df + 1)).ln();
+        Weights {
+            idf: df.map(|(w, df)| (w, idf(df))).collect(),
+            unseen: idf(0),
+        }
+    }
+
+    /// Inverse document frequency of `w`.
     fn idf(&self, w: u64) -> f64 {
-        let df = self
-            .df
-            .binary_search_by_key(&w, |x| x.0)
-            .map_or(0, |k| self.df[k].1);
-        ((self.bodies.len() as f64 + 1.0) / f64::from(df + 1)).ln()
+        self.idf.get(&w).copied().unwrap_or(self.unseen)
     }
 }
 
@@ -138,20 +187,19 @@ fn distinct(mut t: Vec<u64>) -> Vec<u64> {
 }
 
 /// Tf-idf cosine similarity of two token multisets (sorted).
-pub(super) fn cosine(a: &[u64], b: &[u64], freq: &Frequencies) -> f64 {
-    let idf = |w: u64| freq.idf(w);
-    // Term frequencies as sorted (word, count): sums run in word order,
-    // never in hash order.
+pub(super) fn cosine(a: &[u64], b: &[u64], freq: &Weights) -> f64 {
+    // Term frequencies as sorted (word, count, idf), each word's idf
+    // looked up once: sums run in word order, never in hash order.
     let tf = |t: &[u64]| {
         debug_assert!(t.is_sorted());
         t.chunk_by(|x, y| x == y)
-            .map(|r| (r[0], r.len() as f64))
-            .collect::<Vec<(u64, f64)>>()
+            .map(|r| (r[0], r.len() as f64, freq.idf(r[0])))
+            .collect::<Vec<(u64, f64, f64)>>()
     };
     let (ta, tb) = (tf(a), tf(b));
-    let norm = |t: &[(u64, f64)]| {
+    let norm = |t: &[(u64, f64, f64)]| {
         t.iter()
-            .map(|&(w, c)| (c * idf(w)).powi(2))
+            .map(|&(_, c, idf)| (c * idf).powi(2))
             .sum::<f64>()
             .sqrt()
     };
@@ -161,7 +209,7 @@ pub(super) fn cosine(a: &[u64], b: &[u64], freq: &Frequencies) -> f64 {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                dot += ta[i].1 * tb[j].1 * idf(ta[i].0).powi(2);
+                dot += ta[i].1 * tb[j].1 * ta[i].2.powi(2);
                 i += 1;
                 j += 1;
             }
@@ -223,8 +271,14 @@ mod tests {
                 now.push((d, t));
             }
             all.sort_by_key(|x| x.0);
+            let weights = f.weights_updated(step, now.clone());
             f.update(step, now);
-            prop_assert_eq!(f, counted(step, all));
+            let fresh = counted(step, all);
+            // The weights without the update are those after it.
+            for w in 0..41 {
+                prop_assert_eq!(weights.idf(w).to_bits(), fresh.weights().idf(w).to_bits());
+            }
+            prop_assert_eq!(f, fresh);
         }
     }
 }
