@@ -347,15 +347,16 @@ fn add_analysed(
 ) -> Result<(Report, Route)> {
     let mut ids = Ids::new(ar.ids());
     let input = input::read(paths, &cfg.input, &mut ids, progress)?;
-    // With tails without a marker, the whole pipeline reports and the
-    // engine computes the analysis alone.
+    // With tails without a marker, the engine reports from their stored
+    // state and gives it over all the documents; without that state, the
+    // whole pipeline reports and the engine computes the analysis alone.
     let trailing = cfg.passages && cfg.trailing_tails;
     let job = Job {
         ar,
         index: Some(index),
         input: &input,
         reported: ar.n,
-        report: !trailing || input.docs.is_empty(),
+        report: true,
         delta: !input.docs.is_empty(),
         start,
     };
@@ -391,10 +392,15 @@ fn add_analysed(
         Ok(Outcome {
             report: Some(r),
             delta: Some(d),
-        }) => (r, d, Route::Analysis),
+            trail: t,
+        }) => {
+            trail = t;
+            (r, d, Route::Analysis)
+        }
         Ok(Outcome {
             report: None,
             delta: Some(d),
+            ..
         }) if trailing => (
             report_of(None)?,
             d,
@@ -421,6 +427,7 @@ fn add_analysed(
             let Ok(Outcome {
                 report: r,
                 delta: Some(mut d),
+                ..
             }) = engine::run(&job, cfg, progress)?
             else {
                 return Err(Error::Index {

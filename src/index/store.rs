@@ -207,6 +207,18 @@ impl Index {
         Some(self.payload(i).unwrap_or_default())
     }
 
+    /// The CRC-32 of the last tails segment's payload, if there is one:
+    /// two indexes whose tails states are equal have equal ones (the
+    /// payload is a deterministic encoding).
+    pub fn tails_checksum(&self) -> Option<u32> {
+        let i = self
+            .layout
+            .segments
+            .iter()
+            .rposition(|s| s.kind == Kind::Tails)?;
+        Some(self.layout.segments[i].crc)
+    }
+
     /// The last tails segment's size in the file and the number of
     /// documents it describes (format 3), if there is one.
     pub fn tails_state(&self) -> Result<Option<(u64, u64)>> {

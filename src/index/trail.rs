@@ -47,7 +47,7 @@ pub(crate) struct Trail {
     pub docs: u32,
     /// Document frequencies of the sampled bodies.
     pub freq: Frequencies,
-    /// Step 1's decisions, by host then source.
+    /// Step 1's decisions, sorted by host then source.
     pub decided: Vec<(u32, Decision)>,
     /// Cut hosts, by document.
     pub hosts: Vec<Host>,
@@ -91,10 +91,12 @@ impl Trail {
         for (k, x, kind) in joins {
             hosts[k].joins.push((x, kind));
         }
+        let mut decided = judged.decided.clone();
+        decided.sort_by_key(|x| (x.0, x.1.source));
         Some(Trail {
             docs: scan.corpus.docs.len() as u32,
             freq: judged.freq.clone(),
-            decided: judged.decided.clone(),
+            decided,
             hosts,
         })
     }

@@ -264,7 +264,7 @@ fn look(
         .iter()
         .map(|x| ((x.a, x.b), join_of(e, x)))
         .collect();
-    if e.every_suspect && !e.all_suspects {
+    if e.trailing {
         // Kept for tails without a marker (see `trail`).
         out.looked
             .extend(checked.iter().filter_map(|(a, _)| match *a {

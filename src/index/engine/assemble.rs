@@ -34,7 +34,7 @@ pub(super) fn run(
     job: &Job,
     flips: &[u64],
     lv: &Level,
-    found: Found,
+    found: &Found,
 ) -> Result<std::result::Result<Outcome, super::Fallback>> {
     let mut edges: Vec<Edge> = lv
         .edges
@@ -59,14 +59,22 @@ pub(super) fn run(
     let mut edges = pipeline::combine(edges, Vec::new());
     let list = boilerplate(e)?;
     let mut out = Outcome::default();
-    if job.report && e.cfg.passages && e.cfg.trailing_tails {
-        match super::trail::run(e, edges, &found, lv)? {
-            Ok((rescored, cut_joins)) => {
+    if job.delta {
+        // The analysis is of the bodies before any tail without a marker
+        // is cut (`trail` cuts the read ones).
+        out.delta = Some(delta(e, flips, lv, found, joins.clone(), &list));
+    }
+    if e.trailing {
+        match super::trail::run(e, edges, found, lv, job.delta)? {
+            Ok((rescored, cut_joins, state)) => {
                 edges = rescored;
                 joins.retain(|&(a, b, _)| !e.cuts.contains_key(&a) && !e.cuts.contains_key(&b));
                 joins.extend(cut_joins);
                 joins.sort_unstable();
+                out.trail = state;
             }
+            // The delta alone: the whole pipeline reports.
+            Err(_) if job.delta => return Ok(Ok(out)),
             Err(f) => return Ok(Err(f)),
         }
     }
@@ -78,11 +86,8 @@ pub(super) fn run(
             .collect();
         e.read(partners)?;
         let e = &*e;
-        let clusters = clusters(e, lv, &found, &joins, job.reported);
-        out.report = Some(report(e, job, &edges, &found, &clusters, &list));
-    }
-    if job.delta {
-        out.delta = Some(delta(e, flips, lv, found, joins, &list));
+        let clusters = clusters(e, lv, found, &joins, job.reported);
+        out.report = Some(report(e, job, &edges, found, &clusters, &list));
     }
     Ok(Ok(out))
 }
@@ -449,7 +454,7 @@ fn delta(
     e: &Eng,
     flips: &[u64],
     lv: &Level,
-    found: Found,
+    found: &Found,
     joins: Vec<(u32, u32, u8)>,
     list: &List,
 ) -> Delta {
@@ -520,9 +525,9 @@ fn delta(
         }
     }
     d.joins.sort_unstable();
-    d.common_anchors = found.common_anchors;
-    d.common_words = found.common_words;
-    d.cands = found.cands;
+    d.common_anchors.clone_from(&found.common_anchors);
+    d.common_words.clone_from(&found.common_words);
+    d.cands.clone_from(&found.cands);
     for &(p, now) in &found.cands_changed {
         d.cands_gone.push(p);
         if let Some(flag) = now {
@@ -531,7 +536,7 @@ fn delta(
     }
     d.cands.sort_unstable();
     d.cands.dedup_by_key(|x| (x.0, x.1));
-    d.links = found.links;
+    d.links.clone_from(&found.links);
     for &(p, share) in &found.links_changed {
         d.links_gone.push(p);
         d.links.extend(share.map(|s| (p.0, p.1, s)));

@@ -72,6 +72,7 @@ pub(crate) struct Fallback(pub &'static str);
 pub(crate) type Join = Option<u8>;
 
 /// What to compute.
+#[derive(Clone, Copy)]
 pub(crate) struct Job<'a> {
     /// The archive's analysis.
     pub ar: &'a Archive<'a>,
@@ -112,6 +113,9 @@ pub(crate) struct Outcome {
     pub report: Option<Report>,
     /// The analysis of the enlarged archive, relative to the archive.
     pub delta: Option<Delta>,
+    /// With the delta and a report with tails without a marker: their
+    /// state over the enlarged archive.
+    pub trail: Option<crate::index::trail::Trail>,
 }
 
 /// The state shared by the steps.
@@ -145,6 +149,9 @@ pub(crate) struct Eng<'a> {
     /// (for the delta, and for tails without a marker, which may depend
     /// on any pair).
     pub every_suspect: bool,
+    /// Whether the report has tails without a marker (see `trail`): the
+    /// pairs looked at again are kept for them.
+    pub trailing: bool,
     /// Tails without a marker cut now, by host (see `trail`).
     pub cuts: AHashMap<u32, crate::pipeline::trailing::Cut>,
     /// Words of the indexed cut hosts' bodies after their cuts.
@@ -280,13 +287,19 @@ pub(crate) fn run(
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Result<std::result::Result<Outcome, Fallback>> {
-    if job.report && cfg.passages && cfg.trailing_tails && (job.delta || job.ar.trail.is_none()) {
+    let tails = job.report && cfg.passages && cfg.trailing_tails;
+    let job = &Job {
         // Without their stored state (`trail`), tails without a marker
-        // (whose cuts depend on the whole corpus) need the pipeline; so
-        // does the report of an add, which must store that state again.
-        // The analysis itself (`delta`) does not depend on them.
+        // (whose cuts depend on the whole corpus) need the pipeline. The
+        // analysis itself (`delta`) does not depend on them: an add
+        // computes it without a report.
+        report: job.report && !(tails && job.ar.trail.is_none()),
+        ..*job
+    };
+    if tails && !job.report && !job.delta {
         return Ok(Err(Fallback("tails without a marker")));
     }
+    let tails = tails && job.report;
     let ar = job.ar;
     let n = ar.n;
     let markers = Markers::new(cfg);
@@ -318,7 +331,8 @@ pub(crate) fn run(
         new_ids: new_docs.iter().map(|d| d.id.clone()).collect(),
         reported: job.reported,
         all_suspects: job.delta,
-        every_suspect: job.delta || (job.report && cfg.passages && cfg.trailing_tails),
+        every_suspect: job.delta || tails,
+        trailing: tails,
         cuts: AHashMap::new(),
         cut_words: AHashMap::new(),
     };
@@ -368,7 +382,7 @@ pub(crate) fn run(
         passages::Found::default()
     };
     progress.start("report", None);
-    let out = assemble::run(&mut e, job, &flips, &lv, found)?;
+    let out = assemble::run(&mut e, job, &flips, &lv, &found)?;
     progress.finish();
     Ok(out)
 }

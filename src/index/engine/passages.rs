@@ -106,7 +106,7 @@ pub(crate) fn run(e: &mut Eng, lv: &Level) -> Result<Found, crate::Error> {
             .collect();
     }
     again::run(e, lv, &anchors, &words, &mut out)?;
-    let keep = e.every_suspect && !e.all_suspects;
+    let keep = e.trailing;
     for (to, c) in [
         (&mut out.common_anchors, &anchors),
         (&mut out.common_words, &words),

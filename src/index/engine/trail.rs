@@ -23,6 +23,7 @@ use super::passages::{join_of, Found};
 use super::{Eng, Fallback};
 use crate::error::Result;
 use crate::index::state::{FULL_EXPANSION, FULL_GROUP};
+use crate::index::trail::{Host, Trail};
 use crate::pipeline::trailing::{self, Cut, Frequencies, Lines, Sources};
 use crate::pipeline::{last_and_head_end, Edge};
 use crate::tails::Tail;
@@ -91,15 +92,25 @@ impl Sources for Read<'_, '_> {
     }
 }
 
-/// What [`run`] returns: the edges scored again and the cut hosts'
-/// joins, or why only the whole pipeline can tell.
-pub(super) type Outcome = std::result::Result<(Vec<Edge>, Vec<(u32, u32, u8)>), Fallback>;
+/// What [`run`] returns: the edges scored again, the cut hosts' joins
+/// and (when asked) the state over the indexed and the new documents, or
+/// why only the whole pipeline can tell.
+pub(super) type Outcome =
+    std::result::Result<(Vec<Edge>, Vec<(u32, u32, u8)>, Option<Trail>), Fallback>;
 
 /// Cuts what a scan would cut: sets `e.cuts` (every cut host now) and
 /// `e.cut_words`, gives the read cut hosts their cut bodies, and returns
 /// `edges` (every edge with an active document) scored again where a cut
-/// host is in them, with the joins the cut hosts make now.
-pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> Result<Outcome> {
+/// host is in them, with the joins the cut hosts make now. With `state`
+/// (an add), every pair of every cut host is worked out again, and the
+/// state to store is returned too.
+pub(super) fn run(
+    e: &mut Eng,
+    edges: Vec<Edge>,
+    found: &Found,
+    lv: &Level,
+    state: bool,
+) -> Result<Outcome> {
     let Some(st) = e.ar.trail.as_ref() else {
         return Ok(Err(Fallback("tails without a marker")));
     };
@@ -191,7 +202,14 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
         .filter(|&x| u64::from(x) % step == 0)
         .map(|x| (x, e.docs.get(x).body.tokens.clone()))
         .collect();
-    let now = trailing::judge(&decided, &st.freq.weights_updated(step, now));
+    let (now, freq) = if state {
+        let mut freq = st.freq.clone();
+        freq.update(step, now);
+        (trailing::judge(&decided, &freq.weights()), Some(freq))
+    } else {
+        let weights = st.freq.weights_updated(step, now);
+        (trailing::judge(&decided, &weights), None)
+    };
     let by_host: AHashMap<u32, Cut> = now.into_iter().map(|c| (c.host, c)).collect();
     let before: AHashMap<u32, Cut> = before.into_iter().map(|c| (c.host, c)).collect();
     // Clean indexed documents whose cut is not as stored (cut now, cut
@@ -202,6 +220,16 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
         .copied()
         .filter(|&h| h < n && !e.is_active(h) && before.get(&h) != by_host.get(&h))
         .collect();
+    if state {
+        // The state lists every cut host's pairs: all are worked out
+        // again, as for a host whose cut moved.
+        moved.extend(
+            by_host
+                .keys()
+                .copied()
+                .filter(|&h| h < n && !e.is_active(h)),
+        );
+    }
     moved.sort_unstable();
     moved.dedup();
     let moved_set: AHashSet<u32> = moved.iter().copied().collect();
@@ -340,8 +368,28 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
             !e.is_active(a) && !e.is_active(b) && !looked.contains(&(a, b)) && kept(a) && kept(b)
         })
         .collect();
+    if state {
+        // Every cut host's words after its cut.
+        e.read(by_host.keys().copied().collect::<Vec<u32>>())?;
+    }
     e.cuts = by_host;
     e.cut_read()?;
+    // The pairs of the cut hosts before their cuts: with an active
+    // document, looked at again, or worked out again (every pair of a
+    // cut indexed host, see above).
+    let before_cuts: Vec<(u32, u32)> = if state {
+        let cut = |x: u32| e.cuts.contains_key(&x);
+        edges
+            .iter()
+            .chain(&again)
+            .chain(&moved_edges)
+            .map(|x| (x.a, x.b))
+            .chain(tails_again.iter().map(|&(o, h)| (o.min(h), o.max(h))))
+            .filter(|&(a, b)| cut(a) || cut(b))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let cuts: Vec<Cut> = e.cuts.values().cloned().collect();
     let linked = trailing::linked(&cuts);
     let e = &*e;
@@ -385,7 +433,56 @@ pub(super) fn run(e: &mut Eng, edges: Vec<Edge>, found: &Found, lv: &Level) -> R
     out.sort_unstable_by_key(|x| (x.a, x.b));
     joins.sort_unstable();
     joins.dedup();
-    Ok(Ok((out, joins)))
+    let state = freq.map(|freq| {
+        let mut decided = decided;
+        decided.sort_by_key(|x| (x.0, x.1.source));
+        Trail {
+            docs: total,
+            freq,
+            decided,
+            hosts: hosts(e, &before_cuts, &joins),
+        }
+    });
+    Ok(Ok((out, joins, state)))
+}
+
+/// The cut hosts as the state stores them: each one's partners before
+/// its cut (`before_cuts`, every pair of a cut host then), and its joins
+/// (from `joins`, every join of a cut host now) and words after.
+fn hosts(e: &Eng, before_cuts: &[(u32, u32)], joins: &[(u32, u32, u8)]) -> Vec<Host> {
+    let mut hosts: Vec<Host> = e
+        .cuts
+        .keys()
+        .map(|&h| Host {
+            doc: h,
+            partners: Vec::new(),
+            joins: Vec::new(),
+            words: e.docs.get(h).body.words() as u32,
+        })
+        .collect();
+    hosts.sort_unstable_by_key(|h| h.doc);
+    let at = |x: u32| hosts.binary_search_by_key(&x, |h| h.doc).ok();
+    let mut partners: Vec<(usize, u32)> = Vec::new();
+    for &(a, b) in before_cuts {
+        partners.extend(at(a).map(|k| (k, b)));
+        partners.extend(at(b).map(|k| (k, a)));
+    }
+    partners.sort_unstable();
+    partners.dedup();
+    let mut by: Vec<(usize, u32, u8)> = Vec::new();
+    for &(a, b, kind) in joins {
+        by.extend(at(a).map(|k| (k, b, kind)));
+        by.extend(at(b).map(|k| (k, a, kind)));
+    }
+    by.sort_unstable();
+    by.dedup();
+    for (k, x) in partners {
+        hosts[k].partners.push(x);
+    }
+    for (k, x, kind) in by {
+        hosts[k].joins.push((x, kind));
+    }
+    hosts
 }
 
 /// The document a decision's copy comes from.
