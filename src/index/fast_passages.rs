@@ -60,9 +60,9 @@ fn shared(
     post: &Postings,
     keys: &[u64],
     max: usize,
-    extra: &dyn Fn(u64) -> usize,
-    clean: &dyn Fn(u32) -> Option<Item>,
-    dirty: &dyn Fn(u64, &mut Vec<Item>),
+    extra: impl Fn(u64) -> usize,
+    clean: impl Fn(u32) -> Option<Item>,
+    dirty: impl Fn(u64, &mut Vec<Item>),
 ) -> AHashMap<Item, u32> {
     let mut counts: AHashMap<Item, u32> = AHashMap::new();
     let mut holders = Vec::new();
@@ -175,9 +175,9 @@ impl<'a> Ctx<'a> {
             &self.v.s.anchors,
             keys,
             pc.anchor_max_docs,
-            &|k| 1 + usize::from(has(other, k)),
-            &|i| self.clean_anchor(i),
-            &|k, out| self.dirty_anchor(k, out),
+            |k| 1 + usize::from(has(other, k)),
+            |i| self.clean_anchor(i),
+            |k, out| self.dirty_anchor(k, out),
         );
         let mut items: Vec<Item> = counts
             .into_iter()
@@ -195,9 +195,9 @@ impl<'a> Ctx<'a> {
             &self.v.s.words,
             &word_keys(&self.body.tokens),
             pc.word_max_docs,
-            &|_| 1,
-            &|x| (!self.v.dirty.contains_key(&x)).then_some(Item::Body(x)),
-            &|k, out| {
+            |_| 1,
+            |x| (!self.v.dirty.contains_key(&x)).then_some(Item::Body(x)),
+            |k, out| {
                 out.extend(
                     self.dirty
                         .iter()
