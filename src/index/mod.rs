@@ -121,16 +121,32 @@ pub fn build(
             store::params_segment(path, &Params::new(cfg))?,
             store::docs_segment(path, &input.docs, &cfg.input, store::now(), format::VERSION)?,
         ];
-        let empty = Archive::empty();
-        let job = Job::analyse_all(&empty, &input);
+        // Tails without a marker: the engine decides them from the state
+        // of no documents, as an add does (the whole pipeline when it
+        // cannot).
+        let tails = cfg.passages && cfg.trailing_tails;
+        let mut empty = Archive::empty();
+        if tails {
+            empty.trail = Some(trail::Trail::empty());
+        }
+        let job = Job {
+            report: tails,
+            ..Job::analyse_all(&empty, &input)
+        };
         // Without an analysis (two shingle sets sharing a fingerprint),
         // queries run the whole pipeline.
         if let Ok(Outcome {
-            delta: Some(delta), ..
+            delta: Some(delta),
+            trail,
+            ..
         }) = engine::run(&job, cfg, progress)?
         {
             segments.push(store::analysis_segment(path, &delta)?);
-            if let Some(t) = trail_of(input.docs.clone(), cfg, progress) {
+            let trail = match trail {
+                Some(t) => Some(t),
+                None => trail_of(input.docs.clone(), cfg, progress),
+            };
+            if let Some(t) = trail {
                 segments.push(store::tails_segment(path, &t)?);
             }
         }
@@ -240,6 +256,26 @@ fn analysis_for<'a>(
         }
         None => Ok(Err("the index has no stored analysis (format 1)")),
     }
+}
+
+/// The checksum (as [`Index::tails_checksum`] gives it) of the tails
+/// state a run of the whole pipeline over the documents of `paths` finds:
+/// what the engine's state must equal (for tests).
+#[doc(hidden)]
+pub fn tails_checksum_of_scan(paths: &[PathBuf], cfg: &Config) -> Result<Option<u32>> {
+    pipeline::in_pool(cfg, || {
+        let input = input::read(
+            paths,
+            &cfg.input,
+            &mut Ids::default(),
+            &crate::progress::Silent,
+        )?;
+        let Some(t) = trail_of(input.docs, cfg, &crate::progress::Silent) else {
+            return Ok(None);
+        };
+        let payload = t.encode().map_err(Error::Config)?;
+        Ok(Some(crc32fast::hash(&payload)))
+    })
 }
 
 /// What tails without a marker need of `docs` (the whole pipeline runs

@@ -54,6 +54,17 @@ pub(crate) struct Trail {
 }
 
 impl Trail {
+    /// The state of no documents: what an index build starts from.
+    pub fn empty() -> Trail {
+        Trail {
+            freq: Frequencies {
+                step: 1,
+                ..Frequencies::default()
+            },
+            ..Trail::default()
+        }
+    }
+
     /// The state of a scan that looked for tails without a marker.
     pub fn of_scan(scan: &Scan, cfg: &crate::config::Config) -> Option<Trail> {
         let judged = scan.trailing.as_ref()?;

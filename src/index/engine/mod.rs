@@ -32,9 +32,11 @@
 //! come last (`trail`), from their own stored state (`index::trail`):
 //! the analysis does not depend on them, the cuts are applied over it. A
 //! query with them looks at every clean pair whose passage-level state
-//! may have changed (a cut may depend on any pair). The report of an add
-//! with them comes from the whole pipeline, which also gives the state to
-//! store again.
+//! may have changed (a cut may depend on any pair). An add with them
+//! takes its delta before any cut, then works out every cut host's pairs
+//! again and returns the state over all the documents to store; without
+//! a stored state, it gives the delta alone and the whole pipeline
+//! reports.
 
 mod again;
 mod assemble;

@@ -106,7 +106,8 @@ pub(crate) fn run(e: &mut Eng, lv: &Level) -> Result<Found, crate::Error> {
             .collect();
     }
     again::run(e, lv, &anchors, &words, &mut out)?;
-    let keep = e.trailing;
+    // Only moved indexed hosts need them (see `trail`).
+    let keep = e.trailing && e.n() > 0;
     for (to, c) in [
         (&mut out.common_anchors, &anchors),
         (&mut out.common_words, &words),

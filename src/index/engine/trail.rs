@@ -7,14 +7,19 @@
 //! pair of indexed documents; the engine's edges cover every pair with an
 //! active one. Step 2 (whether the head is unrelated) depends on
 //! document frequencies over every `step`-th body: the stored ones plus
-//! the sampled new bodies. Every decision is judged again; when an
-//! indexed document's cut would change, or something the stored state
-//! assumed moved (the sampling step, a pair of indexed documents looked
-//! at again, an active document the decisions involve), the engine falls
-//! back to the whole pipeline. Otherwise only the cut hosts' pairs
-//! change: the active ones are scored again on the cut bodies, the
-//! indexed hosts' joins with indexed documents are as stored, and every
-//! other structure of the clusters leaves the cut hosts out.
+//! the sampled new bodies. Every decision is judged again: the decisions
+//! of pairs with an active document and of indexed pairs looked at again
+//! are made afresh. When an indexed document's cut moves (cut now, cut
+//! elsewhere, or not any more), all its pairs are worked out again. Then
+//! only the cut hosts' pairs change: the active ones are scored again on
+//! the cut bodies, the unmoved indexed hosts' joins with indexed
+//! documents are as stored, and every other structure of the clusters
+//! leaves the cut hosts out. The engine falls back to the whole pipeline
+//! only for a cut host in a large shingle set (or pair of sets).
+//!
+//! An add works out every cut host's pairs again and returns the state
+//! over all the documents ([`Trail`]): the decisions, the updated sample,
+//! and each cut host's partners before and joins after its cut.
 
 use ahash::{AHashMap, AHashSet};
 
