@@ -393,7 +393,7 @@ pub fn write_new(path: &Path, segments: &[Vec<u8>]) -> Result<u64> {
     Ok(end)
 }
 
-fn sync_dir(path: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         let dir = match path.parent() {

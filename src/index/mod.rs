@@ -108,54 +108,154 @@ pub fn build(
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Result<Written> {
+    build_in_parts(path, paths, cfg, progress, BUILD_PART)
+}
+
+/// Documents an [`build`] analyses at once: more are indexed as a build
+/// of the first ones and adds of the others (the engine holds every
+/// document it analyses in memory; a million at once took more than
+/// 24 GB).
+const BUILD_PART: usize = 100_000;
+
+/// [`build`], analysing at most `part` documents at once (for tests).
+#[doc(hidden)]
+pub fn build_in_parts(
+    path: &Path,
+    paths: &[PathBuf],
+    cfg: &Config,
+    progress: &dyn Progress,
+    part: usize,
+) -> Result<Written> {
     let _lock = Lock::acquire(path)?;
     pipeline::in_pool(cfg, || {
-        let input = input::read(paths, &cfg.input, &mut Ids::default(), progress)?;
+        let mut input = input::read(paths, &cfg.input, &mut Ids::default(), progress)?;
         if input.docs.len() as u64 > analysis::ITEM_MASK {
             return Err(Error::Config(format!(
                 "an index holds at most {} documents",
                 analysis::ITEM_MASK
             )));
         }
-        let mut segments = vec![
-            store::params_segment(path, &Params::new(cfg))?,
-            store::docs_segment(path, &input.docs, &cfg.input, store::now(), format::VERSION)?,
-        ];
-        // Tails without a marker: the engine decides them from the state
-        // of no documents, as an add does (the whole pipeline when it
-        // cannot).
-        let tails = cfg.passages && cfg.trailing_tails;
-        let mut empty = Archive::empty();
-        if tails {
-            empty.trail = Some(trail::Trail::empty());
+        let part = part.max(1);
+        if input.docs.len() <= part {
+            return build_one(path, input, cfg, progress);
         }
-        let job = Job {
-            report: tails,
-            ..Job::analyse_all(&empty, &input)
-        };
-        // Without an analysis (two shingle sets sharing a fingerprint),
-        // queries run the whole pipeline.
-        if let Ok(Outcome {
-            delta: Some(delta),
-            trail,
-            ..
-        }) = engine::run(&job, cfg, progress)?
-        {
-            segments.push(store::analysis_segment(path, &delta)?);
-            let trail = match trail {
-                Some(t) => Some(t),
-                None => trail_of(input.docs.clone(), cfg, progress),
-            };
-            if let Some(t) = trail {
-                segments.push(store::tails_segment(path, &t)?);
+        // The first part is built, the others added, in a file beside
+        // the index renamed over it at the end: a crash leaves the old
+        // index as it was.
+        let staging = staged(path);
+        let _ = std::fs::remove_file(&staging);
+        let result = (|| {
+            let first: Vec<crate::corpus::Document> = input.docs.drain(..part).collect();
+            let warnings = std::mem::take(&mut input.warnings);
+            build_one(
+                &staging,
+                Input {
+                    docs: first,
+                    ..Input::default()
+                },
+                cfg,
+                progress,
+            )?;
+            while !input.docs.is_empty() {
+                let n = part.min(input.docs.len());
+                let docs: Vec<crate::corpus::Document> = input.docs.drain(..n).collect();
+                let index = Index::open(&staging)?;
+                let more = Input {
+                    docs,
+                    ..Input::default()
+                };
+                if let Ok(ar) = analysis_for(&index, cfg)? {
+                    add_analysed(
+                        &staging,
+                        &index,
+                        &ar,
+                        &more,
+                        cfg,
+                        progress,
+                        pipeline::timer(),
+                    )?;
+                } else {
+                    // No analysis to extend (two shingle sets of the
+                    // first part share a fingerprint): the documents
+                    // alone, as an add without one stores them.
+                    let segment = store::docs_segment(
+                        &staging,
+                        &more.docs,
+                        &cfg.input,
+                        store::now(),
+                        index.version(),
+                    )?;
+                    format::append(&staging, index.layout(), &[segment])?;
+                }
             }
+            let index = Index::open(&staging)?;
+            let documents = index.len();
+            let bytes = index.committed_len();
+            drop(index);
+            std::fs::rename(&staging, path)
+                .and_then(|()| format::sync_dir(path))
+                .map_err(|e| Error::io(path, e))?;
+            Ok(Written {
+                documents,
+                bytes,
+                warnings,
+            })
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&staging);
         }
-        let bytes = format::write_new(path, &segments)?;
-        Ok(Written {
-            documents: input.docs.len(),
-            bytes,
-            warnings: input.warnings,
-        })
+        result
+    })
+}
+
+/// Where a build in parts writes before renaming over `path`.
+fn staged(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".building");
+    path.with_file_name(name)
+}
+
+/// Writes the index of `input` at `path` (see [`build`]). Call inside
+/// [`pipeline::in_pool`].
+fn build_one(path: &Path, input: Input, cfg: &Config, progress: &dyn Progress) -> Result<Written> {
+    let mut segments = vec![
+        store::params_segment(path, &Params::new(cfg))?,
+        store::docs_segment(path, &input.docs, &cfg.input, store::now(), format::VERSION)?,
+    ];
+    // Tails without a marker: the engine decides them from the state
+    // of no documents, as an add does (the whole pipeline when it
+    // cannot).
+    let tails = cfg.passages && cfg.trailing_tails;
+    let mut empty = Archive::empty();
+    if tails {
+        empty.trail = Some(trail::Trail::empty());
+    }
+    let job = Job {
+        report: tails,
+        ..Job::analyse_all(&empty, &input)
+    };
+    // Without an analysis (two shingle sets sharing a fingerprint),
+    // queries run the whole pipeline.
+    if let Ok(Outcome {
+        delta: Some(delta),
+        trail,
+        ..
+    }) = engine::run(&job, cfg, progress)?
+    {
+        segments.push(store::analysis_segment(path, &delta)?);
+        let trail = match trail {
+            Some(t) => Some(t),
+            None => trail_of(input.docs.clone(), cfg, progress),
+        };
+        if let Some(t) = trail {
+            segments.push(store::tails_segment(path, &t)?);
+        }
+    }
+    let bytes = format::write_new(path, &segments)?;
+    Ok(Written {
+        documents: input.docs.len(),
+        bytes,
+        warnings: input.warnings,
     })
 }
 
@@ -351,7 +451,11 @@ pub fn add_route(
     check(&index, cfg)?;
     pipeline::in_pool(cfg, || {
         let why = match analysis_for(&index, cfg)? {
-            Ok(ar) => return add_analysed(path, &index, &ar, paths, cfg, progress, start),
+            Ok(ar) => {
+                let mut ids = Ids::new(ar.ids());
+                let input = input::read(paths, &cfg.input, &mut ids, progress)?;
+                return add_analysed(path, &index, &ar, &input, cfg, progress, start);
+            }
             Err(why) => why,
         };
         let indexed = index.documents()?;
@@ -376,13 +480,11 @@ fn add_analysed(
     path: &Path,
     index: &Index,
     ar: &Archive,
-    paths: &[PathBuf],
+    input: &Input,
     cfg: &Config,
     progress: &dyn Progress,
     start: std::time::Instant,
 ) -> Result<(Report, Route)> {
-    let mut ids = Ids::new(ar.ids());
-    let input = input::read(paths, &cfg.input, &mut ids, progress)?;
     // With tails without a marker, the engine reports from their stored
     // state and gives it over all the documents; without that state, the
     // whole pipeline reports and the engine computes the analysis alone.
@@ -390,7 +492,7 @@ fn add_analysed(
     let job = Job {
         ar,
         index: Some(index),
-        input: &input,
+        input,
         reported: ar.n,
         report: true,
         delta: !input.docs.is_empty(),
@@ -402,7 +504,7 @@ fn add_analysed(
         if let Some(r) = r {
             return Ok(r);
         }
-        let (r, t) = whole_pipeline_trail(index, &input, cfg, progress, start)?;
+        let (r, t) = whole_pipeline_trail(index, input, cfg, progress, start)?;
         trail = t;
         Ok::<Report, Error>(r)
     };
@@ -412,7 +514,7 @@ fn add_analysed(
                 report: Some(r), ..
             }) => Ok((r, Route::Analysis)),
             _ => Ok((
-                whole_pipeline(index, &input, cfg, progress, start)?,
+                whole_pipeline(index, input, cfg, progress, start)?,
                 Route::Pipeline("no new documents"),
             )),
         };

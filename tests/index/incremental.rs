@@ -276,6 +276,10 @@ fn tails_without_a_marker_answer_like_a_scan() {
     assert!(scanned.is_some());
     assert_eq!(checksum(&whole), scanned);
     assert_eq!(checksum(&archive), scanned);
+    // Built in parts of three (a build, then adds): the same state.
+    let parted = dir.path().join("parted.ndx");
+    index::build_in_parts(&parted, &all, &cfg, &Silent, 3).expect("build in parts");
+    assert_eq!(checksum(&parted), scanned);
     // The index now holds a tail without a marker: a second page with
     // the same tail, and an unrelated article.
     let mut more = trailing_fixtures(&dir.path().join("more"), &["weather.txt"]);
@@ -396,6 +400,37 @@ fn saudinewsnet_tails_without_a_marker_from_the_stored_state() {
     );
     assert_eq!(analysed, 4);
     assert!(cut_hosts_listed > 0);
+}
+
+/// A build of more documents than it analyses at once (a first part
+/// built, the others added, in a file renamed over the index at the end)
+/// holds every document, answers as a scan does, and stores the whole
+/// pipeline's tails state.
+#[test]
+fn build_in_parts_answers_like_a_scan() {
+    for seed in 0..4u64 {
+        let dir = tempdir();
+        let cfg = Config {
+            trailing_tails: seed % 2 == 0,
+            ..cfg(1 + seed as usize % 3)
+        };
+        let parts = random_parts(dir.path(), seed + 70);
+        let whole = build(dir.path(), &parts[..2], &cfg);
+        let archive = dir.path().join("parts.ndx");
+        let w = index::build_in_parts(&archive, &parts[..2], &cfg, &Silent, 20).expect("build");
+        assert_eq!(w.documents, 64);
+        assert!(!dir.path().join("parts.ndx.building").exists());
+        assert_eq!(documents(&archive), documents(&whole), "seed {seed}");
+        let opened = Index::open(&archive).expect("open");
+        assert_eq!(opened.segments().len(), 4, "64 documents in parts of 20");
+        assert_eq!(opened.committed_len(), w.bytes);
+        let scanned = index::tails_checksum_of_scan(&parts[..2], &cfg).expect("scan");
+        assert_eq!(opened.tails_checksum(), scanned, "seed {seed}");
+        assert_eq!(scanned.is_some(), cfg.trailing_tails);
+        let (q, route) = query_route(&archive, &parts[2..], &cfg);
+        assert_eq!(route, Route::Analysis, "seed {seed}");
+        same_as_scan(&q, &parts[..2], &parts[2..], &cfg);
+    }
 }
 
 /// An add without tails without a marker leaves the stored tails state
