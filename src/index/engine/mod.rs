@@ -289,19 +289,19 @@ pub(crate) fn run(
     cfg: &Config,
     progress: &dyn Progress,
 ) -> Result<std::result::Result<Outcome, Fallback>> {
-    let tails = job.report && cfg.passages && cfg.trailing_tails;
-    let job = &Job {
-        // Without their stored state (`trail`), tails without a marker
-        // (whose cuts depend on the whole corpus) need the pipeline. The
-        // analysis itself (`delta`) does not depend on them: an add
-        // computes it without a report.
-        report: job.report && !(tails && job.ar.trail.is_none()),
-        ..*job
-    };
-    if tails && !job.report && !job.delta {
+    // Without their stored state (`trail`), tails without a marker
+    // (whose cuts depend on the whole corpus) need the pipeline for the
+    // report. The analysis itself (`delta`) does not depend on them: an
+    // add computes it without a report.
+    let stateless = job.report && cfg.passages && cfg.trailing_tails && job.ar.trail.is_none();
+    if stateless && !job.delta {
         return Ok(Err(Fallback("tails without a marker")));
     }
-    let tails = tails && job.report;
+    let job = &Job {
+        report: job.report && !stateless,
+        ..*job
+    };
+    let tails = job.report && cfg.passages && cfg.trailing_tails;
     let ar = job.ar;
     let n = ar.n;
     let markers = Markers::new(cfg);
