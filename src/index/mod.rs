@@ -144,6 +144,7 @@ pub fn build_in_parts(
         // index as it was.
         let staging = staged(path);
         let _ = std::fs::remove_file(&staging);
+        let documents = input.docs.len();
         let result = (|| {
             let first: Vec<crate::corpus::Document> = input.docs.drain(..part).collect();
             let warnings = std::mem::take(&mut input.warnings);
@@ -188,10 +189,10 @@ pub fn build_in_parts(
                     format::append(&staging, index.layout(), &[segment])?;
                 }
             }
-            let index = Index::open(&staging)?;
-            let documents = index.len();
-            let bytes = index.committed_len();
-            drop(index);
+            // Every append ends the file at its committed end.
+            let bytes = std::fs::metadata(&staging)
+                .map_err(|e| Error::io(&staging, e))?
+                .len();
             std::fs::rename(&staging, path)
                 .and_then(|()| format::sync_dir(path))
                 .map_err(|e| Error::io(path, e))?;

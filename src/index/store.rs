@@ -197,26 +197,24 @@ impl Index {
         out
     }
 
-    /// The payload of the last tails segment, if any.
-    pub(crate) fn tails_payload(&self) -> Option<&[u8]> {
-        let i = self
-            .layout
+    /// The last tails segment, if any.
+    fn last_tails(&self) -> Option<usize> {
+        self.layout
             .segments
             .iter()
-            .rposition(|s| s.kind == Kind::Tails)?;
-        Some(self.payload(i).unwrap_or_default())
+            .rposition(|s| s.kind == Kind::Tails)
+    }
+
+    /// The payload of the last tails segment, if any.
+    pub(crate) fn tails_payload(&self) -> Option<&[u8]> {
+        Some(self.payload(self.last_tails()?).unwrap_or_default())
     }
 
     /// The CRC-32 of the last tails segment's payload, if there is one:
     /// two indexes whose tails states are equal have equal ones (the
     /// payload is a deterministic encoding).
     pub fn tails_checksum(&self) -> Option<u32> {
-        let i = self
-            .layout
-            .segments
-            .iter()
-            .rposition(|s| s.kind == Kind::Tails)?;
-        Some(self.layout.segments[i].crc)
+        Some(self.layout.segments[self.last_tails()?].crc)
     }
 
     /// The last tails segment's size in the file and the number of

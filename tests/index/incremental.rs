@@ -20,6 +20,11 @@ fn add_route(archive: &Path, paths: &[PathBuf], cfg: &Config) -> (Report, Route)
     index::add_route(archive, paths, cfg, &Silent).expect("add")
 }
 
+/// The checksum of the tails state stored in `archive`.
+fn checksum(archive: &Path) -> Option<u32> {
+    Index::open(archive).expect("open").tails_checksum()
+}
+
 #[test]
 fn fixture_is_answered_from_the_analysis() {
     let dir = tempdir();
@@ -271,7 +276,6 @@ fn tails_without_a_marker_answer_like_a_scan() {
     let whole = dir.path().join("whole.ndx");
     let all: Vec<PathBuf> = indexed.iter().chain(&new).cloned().collect();
     index::build(&whole, &all, &cfg, &Silent).expect("build");
-    let checksum = |p: &Path| Index::open(p).expect("open").tails_checksum();
     let scanned = index::tails_checksum_of_scan(&all, &cfg).expect("scan");
     assert!(scanned.is_some());
     assert_eq!(checksum(&whole), scanned);
@@ -388,7 +392,6 @@ fn saudinewsnet_tails_without_a_marker_from_the_stored_state() {
             indexed.extend(new);
             let whole = dir.path().join("whole.ndx");
             index::build(&whole, &indexed, &cfg, &Silent).expect("build");
-            let checksum = |p: &Path| Index::open(p).expect("open").tails_checksum();
             let scanned = index::tails_checksum_of_scan(&indexed, &cfg).expect("scan");
             assert!(scanned.is_some());
             assert_eq!(checksum(&whole), scanned);
@@ -484,7 +487,6 @@ fn random_corpora_with_tails_without_a_marker() {
         same_as_scan(&r, &parts[..1], &parts[1..2], &cfg);
         let whole = dir.path().join("whole.ndx");
         index::build(&whole, &parts[..2], &cfg, &Silent).expect("build");
-        let checksum = |p: &Path| Index::open(p).expect("open").tails_checksum();
         let scanned = index::tails_checksum_of_scan(&parts[..2], &cfg).expect("scan");
         assert!(scanned.is_some());
         assert_eq!(checksum(&whole), scanned, "seed {seed}");
