@@ -96,8 +96,15 @@ impl Records {
     /// read back what it accepted moments ago (the file is private to
     /// this process): there is no answer to give without the data.
     pub fn read(&self, i: usize, buf: &mut Vec<u8>) {
+        self.read_prefix(i, usize::MAX, buf);
+    }
+
+    /// Reads the first `len` bytes of record `i` (all of it if shorter)
+    /// into `buf`. Panics as [`Records::read`] does.
+    pub fn read_prefix(&self, i: usize, len: usize, buf: &mut Vec<u8>) {
         let file = self.file.as_ref().expect("read before finish");
         let (start, end) = (self.offsets[i], self.offsets[i + 1]);
+        let end = end.min(start.saturating_add(len as u64));
         buf.clear();
         buf.resize((end - start) as usize, 0);
         read_exact_at(file, buf, start)
@@ -216,6 +223,8 @@ mod tests {
         for i in [99, 0, 42, 1] {
             r.read(i, &mut buf);
             assert_eq!(buf, items[i]);
+            r.read_prefix(i, 10, &mut buf);
+            assert_eq!(buf, items[i][..i.min(10)]);
         }
     }
 

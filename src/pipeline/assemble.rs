@@ -195,7 +195,7 @@ fn boilerplate_list(corpus: &Corpus, bodies: &[Body], markers: &Markers) -> Vec<
         .enumerate()
         .filter(|(_, b)| b.marks.iter().any(Option::is_some))
         .flat_map_iter(|(di, b)| {
-            let content = corpus.content(di);
+            let content = corpus.tokens_and_lines(di);
             content
                 .seg()
                 .lines

@@ -131,6 +131,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                     Loaded::Spilled(one) => {
                         let w = writer.as_mut().expect("spilling");
                         w.text_lens.push(one.text_len);
+                        w.hot_lens.push(one.hot_len);
                         w.line_sets.push(one.line_set);
                         records.push(one.record);
                         (one.doc, Segmented::default())
@@ -178,6 +179,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                     out.spilled = Some(store::Spilled {
                         records,
                         text_lens: w.text_lens,
+                        hot_lens: w.hot_lens,
                         line_sets: w.line_sets,
                     });
                 }
@@ -205,6 +207,7 @@ struct SpilledDoc {
     doc: Document,
     record: Vec<u8>,
     text_len: u32,
+    hot_len: u32,
     line_set: Vec<(u64, u32)>,
 }
 
@@ -217,6 +220,7 @@ fn spill_one(mut doc: Document, seg: &Segmented) -> SpilledDoc {
         doc,
         record,
         text_len,
+        hot_len: store::hot_len(seg) as u32,
         line_set: boilerplate::line_set(seg),
     }
 }
@@ -227,6 +231,7 @@ struct Writer<'s> {
     tx: std::sync::mpsc::SyncSender<Vec<Vec<u8>>>,
     handle: std::thread::ScopedJoinHandle<'s, Result<crate::spill::Records>>,
     text_lens: Vec<u32>,
+    hot_lens: Vec<u32>,
     line_sets: Vec<Vec<(u64, u32)>>,
 }
 
@@ -248,6 +253,7 @@ impl<'s> Writer<'s> {
             tx,
             handle,
             text_lens: Vec::new(),
+            hot_lens: Vec::new(),
             line_sets: Vec::new(),
         })
     }
@@ -272,6 +278,7 @@ fn spill_all(docs: &mut [Doc], w: &mut Writer<'_>) -> bool {
         let mut records = Vec::with_capacity(ones.len());
         for one in ones {
             w.text_lens.push(one.text_len);
+            w.hot_lens.push(one.hot_len);
             w.line_sets.push(one.line_set);
             records.push(one.record);
         }
@@ -431,7 +438,7 @@ impl<'a> Shingles<'a> {
         if !self.corpus.is_spilled() || b.shingle_count == 0 {
             return std::borrow::Cow::Borrowed(&b.shingles);
         }
-        let content = self.corpus.content(i as usize);
+        let content = self.corpus.tokens_and_lines(i as usize);
         std::borrow::Cow::Owned(shingles(&body_tokens(content.seg(), b), self.shingle_words))
     }
 }
@@ -540,7 +547,7 @@ mod store;
 pub mod trailing;
 pub use trailing::last_and_head_end;
 
-pub use store::Content;
+pub use store::{Content, TokensAndLines};
 
 pub use assemble::{clusters, removals, report, tells_same_story, Cluster};
 pub use passages::combine;

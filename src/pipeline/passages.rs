@@ -9,7 +9,6 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::passage::{self, grams, set, Prepared};
 use crate::progress::Progress;
-use crate::segment::Segmented;
 use crate::shingle::{intersection, shingles};
 use crate::verify::{self, Relation};
 
@@ -30,10 +29,6 @@ fn body_of<'a>(corpus: &'a Corpus, bodies: &[Body], i: usize) -> (Content<'a>, V
     let content = corpus.content(i);
     let pos = super::body_positions(content.seg(), &b.marks, b.tail.as_ref());
     (content, pos)
-}
-
-fn tokens_at(seg: &Segmented, pos: &[u32]) -> Vec<u64> {
-    pos.iter().map(|&p| seg.tokens[p as usize]).collect()
 }
 
 /// Byte span of body tokens `[s, e)` of a document, whose body token
@@ -71,7 +66,7 @@ pub fn passage_edges(
     let tail_toks: Vec<Vec<u64>> = hosts
         .par_iter()
         .map(|&h| {
-            let content = corpus.content(h as usize);
+            let content = corpus.tokens_and_lines(h as usize);
             let seg = content.seg();
             let start = bodies[h as usize]
                 .tail
@@ -82,7 +77,7 @@ pub fn passage_edges(
         .collect();
     let tail_refs: Vec<&[u64]> = tail_toks.iter().map(Vec::as_slice).collect();
     let body = |i: usize| {
-        let (c, b) = (corpus.content(i), &bodies[i]);
+        let (c, b) = (corpus.tokens_and_lines(i), &bodies[i]);
         super::body_tokens_of(c.seg(), &b.marks, b.tail.as_ref())
     };
     let dir = corpus
@@ -114,32 +109,32 @@ pub fn passage_edges(
         .collect();
     let align_group = |group: &[(u32, u32)], partners: &[u32], of: &[Partner]| {
         let a = group[0].0;
-        let (ca, pa) = body_of(corpus, bodies, a as usize);
-        let ta = tokens_at(ca.seg(), &pa);
+        let ta = body(a as usize);
         let prepared = Prepared::new(&ta, pc.anchor_words);
         let mut sa: Option<Vec<u64>> = None;
+        // The text and token starts of `a`, read at its first passage.
+        let mut ca: Option<(Content<'_>, Vec<u32>)> = None;
         let mut out = Vec::new();
         progress.advance(group.len() as u64);
         for &(_, b) in group {
-            let cb = corpus.content(b as usize);
-            let body_b = &bodies[b as usize];
-            let tb = super::body_tokens_of(cb.seg(), &body_b.marks, body_b.tail.as_ref());
-            let bags = word_pairs.binary_search(&(a, b)).is_ok();
             let k = partners.binary_search(&b).expect("a partner");
-            let found = prepared.align_anchored(&tb, &of[k].anchors, &common, bags, pc);
+            let tb = &of[k].tokens;
+            let bags = word_pairs.binary_search(&(a, b)).is_ok();
+            let found = prepared.align_anchored(tb, &of[k].anchors, &common, bags, pc);
             if found.is_empty() {
                 continue;
             }
-            let pb = super::body_positions(cb.seg(), &body_b.marks, body_b.tail.as_ref());
+            let (ca, pa) = ca.get_or_insert_with(|| body_of(corpus, bodies, a as usize));
+            let (cb, pb) = body_of(corpus, bodies, b as usize);
             let sa = sa.get_or_insert_with(|| shingles(&ta, cfg.shingle_words));
             let sb = of[k]
                 .shingles
-                .get_or_init(|| shingles(&tb, cfg.shingle_words));
+                .get_or_init(|| shingles(tb, cfg.shingle_words));
             let s = verify::score(sa, sb);
             let passages = found
                 .iter()
                 .map(|m| Passage {
-                    a: byte_span(&ca, &pa, m.a),
+                    a: byte_span(ca, pa, m.a),
                     b: byte_span(&cb, &pb, m.b),
                     words: m.a[1] - m.a[0],
                     words_b: m.b[1] - m.b[0],
@@ -181,9 +176,13 @@ pub fn passage_edges(
         partners.dedup();
         let of: Vec<Partner> = partners
             .par_iter()
-            .map(|&b| Partner {
-                anchors: grams(&body(b as usize), pc.anchor_words),
-                shingles: std::sync::OnceLock::new(),
+            .map(|&b| {
+                let tokens = body(b as usize);
+                Partner {
+                    anchors: grams(&tokens, pc.anchor_words),
+                    tokens,
+                    shingles: std::sync::OnceLock::new(),
+                }
             })
             .collect();
         edges.par_extend(
@@ -206,6 +205,8 @@ pub fn passage_edges(
 /// What a batch of pairs computes once for each document that is the
 /// second of some of its pairs.
 struct Partner {
+    /// Its body's tokens.
+    tokens: Vec<u64>,
     /// Its body's anchors.
     anchors: Vec<u64>,
     /// Its body's shingle set, made at the first pair that needs it.
@@ -228,49 +229,59 @@ fn tails(
     cfg: &Config,
 ) -> TailCopies {
     let n = bodies.len();
+    // Each pair's share and score in parallel (each reads bodies back),
+    // then gathered in order.
+    let scored: Vec<Option<(u32, u32, f64, Edge)>> = tail_pairs
+        .par_iter()
+        .map(|&(x, t, _)| {
+            let (x, t) = (x as usize, t as usize);
+            let tail = &tail_anchors[t];
+            let host = hosts[t];
+            let (other, share) = if x < n {
+                let other = set(grams(&body(x), cfg.passage.anchor_words));
+                (
+                    x as u32,
+                    intersection(tail, &other) as f64 / tail.len().max(1) as f64,
+                )
+            } else {
+                let other_tail = &tail_anchors[x - n];
+                let smaller = tail.len().min(other_tail.len()).max(1);
+                (
+                    hosts[x - n],
+                    intersection(tail, other_tail) as f64 / smaller as f64,
+                )
+            };
+            if other == host || share < cfg.passage.tail_min_containment {
+                return None;
+            }
+            let s = verify::score(
+                &shingles(&body(host as usize), cfg.shingle_words),
+                &shingles(&body(other as usize), cfg.shingle_words),
+            );
+            let edge = Edge {
+                a: host.min(other),
+                b: host.max(other),
+                relation: Relation::TailCopy,
+                jaccard: s.jaccard,
+                containment: s.containment,
+                passages: Vec::new(),
+            };
+            Some((x as u32, host, share, edge))
+        })
+        .collect();
     let mut best: Vec<Option<(f64, u32)>> = vec![None; n];
     let mut edges = Vec::new();
     let mut with_tails = Vec::new();
-    for &(x, t, _) in tail_pairs {
-        let (x, t) = (x as usize, t as usize);
-        let tail = &tail_anchors[t];
-        let host = hosts[t];
-        let (other, share) = if x < n {
-            let other = set(grams(&body(x), cfg.passage.anchor_words));
-            (
-                x as u32,
-                intersection(tail, &other) as f64 / tail.len().max(1) as f64,
-            )
-        } else {
-            let other_tail = &tail_anchors[x - n];
-            let smaller = tail.len().min(other_tail.len()).max(1);
-            (
-                hosts[x - n],
-                intersection(tail, other_tail) as f64 / smaller as f64,
-            )
-        };
-        if other == host || share < cfg.passage.tail_min_containment {
-            continue;
-        }
-        if x < n {
+    for (x, host, share, edge) in scored.into_iter().flatten() {
+        if (x as usize) < n {
+            let other = x;
             with_tails.push((other, host));
             let slot = &mut best[host as usize];
             if slot.is_none_or(|(s, o)| share.total_cmp(&s).then(o.cmp(&other)).is_gt()) {
                 *slot = Some((share, other));
             }
         }
-        let s = verify::score(
-            &shingles(&body(host as usize), cfg.shingle_words),
-            &shingles(&body(other as usize), cfg.shingle_words),
-        );
-        edges.push(Edge {
-            a: host.min(other),
-            b: host.max(other),
-            relation: Relation::TailCopy,
-            jaccard: s.jaccard,
-            containment: s.containment,
-            passages: Vec::new(),
-        });
+        edges.push(edge);
     }
     with_tails.sort_unstable();
     (

@@ -19,6 +19,9 @@ pub struct Spilled {
     pub(crate) records: Records,
     /// Text length of every document.
     pub(crate) text_lens: Vec<u32>,
+    /// Bytes of every record before its token starts and text: what
+    /// [`Corpus::tokens_and_lines`] reads.
+    pub(crate) hot_lens: Vec<u32>,
     /// Each document's lines as (hash, words), sorted, for boilerplate
     /// statistics (what [`crate::boilerplate::learn`] would compute).
     pub(crate) line_sets: Vec<Vec<(u64, u32)>>,
@@ -41,6 +44,26 @@ pub struct Loaded {
     seg: Segmented,
     raw: Vec<u8>,
     text: OnceCell<String>,
+}
+
+/// A document's tokens and lines ([`Corpus::tokens_and_lines`]).
+#[derive(Debug)]
+pub enum TokensAndLines<'a> {
+    /// Held in memory.
+    Held(&'a Segmented),
+    /// Read back from the spill file, without token starts.
+    Loaded(Segmented),
+}
+
+impl TokensAndLines<'_> {
+    /// The segmentation. For a spilled document its `starts` are empty:
+    /// stages that need them read [`Corpus::content`].
+    pub fn seg(&self) -> &Segmented {
+        match self {
+            TokensAndLines::Held(s) => s,
+            TokensAndLines::Loaded(s) => s,
+        }
+    }
 }
 
 impl Content<'_> {
@@ -78,6 +101,24 @@ impl Corpus {
                         raw,
                         text: OnceCell::new(),
                     }))
+                })
+            }
+        }
+    }
+
+    /// Document `i`'s tokens and lines, without its text and token
+    /// starts: what most stages need, and for a spilled document less than
+    /// half of its record to read back.
+    pub fn tokens_and_lines(&self, i: usize) -> TokensAndLines<'_> {
+        match &self.spilled {
+            None => TokensAndLines::Held(&self.docs[i].seg),
+            Some(s) => {
+                thread_local!(static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) });
+                BUF.with_borrow_mut(|buf| {
+                    s.records.read_prefix(i, s.hot_lens[i] as usize, buf);
+                    let mut r = Reader(buf);
+                    let (_, seg) = decode_hot(&mut r);
+                    TokensAndLines::Loaded(seg)
                 })
             }
         }
@@ -170,6 +211,23 @@ impl Reader<'_> {
 /// bad input.
 pub(crate) fn decode(bytes: &[u8]) -> (Vec<u8>, Segmented) {
     let mut r = Reader(bytes);
+    let ((text_len, nstart), mut seg) = decode_hot(&mut r);
+    seg.starts.extend(
+        r.take(nstart * 4)
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
+    );
+    (r.take(text_len).to_vec(), seg)
+}
+
+/// Bytes of a record before its token starts and text (see [`encode`]).
+pub(crate) fn hot_len(seg: &Segmented) -> usize {
+    16 + 32 * seg.lines.len() + 8 * seg.tokens.len()
+}
+
+/// The counts, lines and tokens at the front of a record: the text length
+/// and number of token starts, and the segmentation without its starts.
+fn decode_hot(r: &mut Reader<'_>) -> ((usize, usize), Segmented) {
     let (text_len, ntok, nstart, nline) = (
         r.u32() as usize,
         r.u32() as usize,
@@ -210,12 +268,7 @@ pub(crate) fn decode(bytes: &[u8]) -> (Vec<u8>, Segmented) {
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))),
     );
-    seg.starts.extend(
-        r.take(nstart * 4)
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
-    );
-    (r.take(text_len).to_vec(), seg)
+    ((text_len, nstart), seg)
 }
 
 #[cfg(test)]
@@ -240,6 +293,14 @@ mod tests {
             let (t, s) = decode(&out[1..]);
             assert_eq!(t, text.as_bytes());
             assert_eq!(s, seg);
+            let mut r = Reader(&out[1..1 + hot_len(&seg)]);
+            let ((text_len, nstart), hot) = decode_hot(&mut r);
+            assert!(r.0.is_empty(), "the hot part ends where its length says");
+            assert_eq!((text_len, nstart), (text.len(), seg.starts.len()));
+            assert_eq!(
+                (hot.tokens, hot.lines),
+                (seg.tokens.clone(), seg.lines.clone())
+            );
         }
     }
 }

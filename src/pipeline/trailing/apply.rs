@@ -53,7 +53,7 @@ pub fn apply(
     let linked = linked(cuts);
     let bodies = &*bodies;
     let sh = |i: u32| {
-        let c = corpus.content(i as usize);
+        let c = corpus.tokens_and_lines(i as usize);
         let b = &bodies[i as usize];
         shingles(
             &body_tokens_of(c.seg(), &b.marks, b.tail.as_ref()),

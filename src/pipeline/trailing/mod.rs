@@ -133,7 +133,7 @@ impl Sources for Scanned<'_> {
     fn body(&self, i: u32) -> Vec<u64> {
         let b = &self.bodies[i as usize];
         body_tokens_of(
-            self.corpus.content(i as usize).seg(),
+            self.corpus.tokens_and_lines(i as usize).seg(),
             &b.marks,
             b.tail.as_ref(),
         )
@@ -141,7 +141,7 @@ impl Sources for Scanned<'_> {
 
     fn tail(&self, i: u32) -> Option<Vec<u64>> {
         let t = self.bodies[i as usize].tail.as_ref()?;
-        let c = self.corpus.content(i as usize);
+        let c = self.corpus.tokens_and_lines(i as usize);
         let seg = c.seg();
         Some(seg.tokens[seg.lines[t.line].tok_start as usize..].to_vec())
     }
