@@ -293,7 +293,7 @@ mod tests {
             let (t, s) = decode(&out[1..]);
             assert_eq!(t, text.as_bytes());
             assert_eq!(s, seg);
-            let mut r = Reader(&out[1..1 + hot_len(&seg)]);
+            let mut r = Reader(&out[1..=hot_len(&seg)]);
             let ((text_len, nstart), hot) = decode_hot(&mut r);
             assert!(r.0.is_empty(), "the hot part ends where its length says");
             assert_eq!((text_len, nstart), (text.len(), seg.starts.len()));
