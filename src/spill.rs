@@ -99,12 +99,29 @@ impl Records {
         self.read_prefix(i, usize::MAX, buf);
     }
 
+    /// Length of record `i` in bytes.
+    pub fn record_len(&self, i: usize) -> usize {
+        (self.offsets[i + 1] - self.offsets[i]) as usize
+    }
+
+    /// Reads the last `len` bytes of record `i` (all of it if shorter)
+    /// into `buf`. Panics as [`Records::read`] does.
+    pub fn read_suffix(&self, i: usize, len: usize, buf: &mut Vec<u8>) {
+        let (start, end) = (self.offsets[i], self.offsets[i + 1]);
+        let from = end.saturating_sub(len as u64).max(start);
+        self.read_span(from, end, buf);
+    }
+
     /// Reads the first `len` bytes of record `i` (all of it if shorter)
     /// into `buf`. Panics as [`Records::read`] does.
     pub fn read_prefix(&self, i: usize, len: usize, buf: &mut Vec<u8>) {
-        let file = self.file.as_ref().expect("read before finish");
         let (start, end) = (self.offsets[i], self.offsets[i + 1]);
-        let end = end.min(start.saturating_add(len as u64));
+        self.read_span(start, end.min(start.saturating_add(len as u64)), buf);
+    }
+
+    /// Reads bytes `start..end` of the file into `buf`.
+    fn read_span(&self, start: u64, end: u64, buf: &mut Vec<u8>) {
+        let file = self.file.as_ref().expect("read before finish");
         buf.clear();
         buf.resize((end - start) as usize, 0);
         read_exact_at(file, buf, start)
@@ -163,11 +180,16 @@ impl Buckets {
     /// Appends `values` to run `b`.
     pub fn extend(&mut self, b: usize, values: &[u64]) -> Result<()> {
         let w = &mut self.files[b];
-        for chunk in values.chunks(1 << 14) {
-            let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
-            w.write_all(&bytes)
-                .map_err(|e| io_error(&self.dir, "write", &e))?;
-        }
+        let written = if cfg!(target_endian = "little") {
+            // The values' memory already is their little-endian bytes.
+            w.write_all(bytemuck::cast_slice(values))
+        } else {
+            values.chunks(1 << 14).try_for_each(|chunk| {
+                let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+                w.write_all(&bytes)
+            })
+        };
+        written.map_err(|e| io_error(&self.dir, "write", &e))?;
         self.counts[b] += values.len() as u64;
         Ok(())
     }
@@ -225,6 +247,9 @@ mod tests {
             assert_eq!(buf, items[i]);
             r.read_prefix(i, 10, &mut buf);
             assert_eq!(buf, items[i][..i.min(10)]);
+            r.read_suffix(i, 10, &mut buf);
+            assert_eq!(buf, items[i][i - i.min(10)..]);
+            assert_eq!(r.record_len(i), i);
         }
     }
 

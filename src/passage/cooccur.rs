@@ -303,9 +303,9 @@ pub fn co_occurring_spilled(
     let mut postings: Vec<Buckets> = (0..families)
         .map(|_| Buckets::new(dir, PARTS))
         .collect::<Result<_>>()?;
-    for start in (0..n).step_by(BATCH) {
+    let compute = |start: usize| {
         let end = (start + BATCH).min(n);
-        let filled = (start..end)
+        (start..end)
             .into_par_iter()
             .fold(
                 || vec![vec![Vec::new(); PARTS]; families],
@@ -318,7 +318,9 @@ pub fn co_occurring_spilled(
                     acc
                 },
             )
-            .collect::<Vec<_>>();
+            .collect::<Vec<_>>()
+    };
+    let write = |postings: &mut [Buckets], filled: Vec<Vec<Vec<Vec<u64>>>>| -> Result<()> {
         for acc in filled {
             for (f, parts) in acc.into_iter().enumerate() {
                 for (p, v) in parts.into_iter().enumerate() {
@@ -326,7 +328,20 @@ pub fn co_occurring_spilled(
                 }
             }
         }
+        Ok(())
+    };
+    // Each batch's postings are written while the next batch's are
+    // computed.
+    let mut pending = Vec::new();
+    for start in (0..n).step_by(BATCH) {
+        let (written, filled) = rayon::join(
+            || write(&mut postings, std::mem::take(&mut pending)),
+            || compute(start),
+        );
+        written?;
+        pending = filled;
     }
+    write(&mut postings, pending)?;
     let mut out = Vec::with_capacity(families);
     for (f, mut buckets) in postings.into_iter().enumerate() {
         let mut pairs = Buckets::new(dir, RANGES)?;

@@ -212,15 +212,15 @@ struct SpilledDoc {
 }
 
 fn spill_one(mut doc: Document, seg: &Segmented) -> SpilledDoc {
-    let mut record = Vec::with_capacity(doc.text.len() + seg.tokens.len() * 12 + 64);
-    store::encode(&doc.text, seg, &mut record);
+    let mut record = Vec::with_capacity(doc.text.len() + seg.tokens.len() * 10 + 64);
+    let hot_len = store::encode(&doc.text, seg, &mut record) as u32;
     let text_len = doc.text.len() as u32;
     doc.text = String::new();
     SpilledDoc {
         doc,
         record,
         text_len,
-        hot_len: store::hot_len(seg) as u32,
+        hot_len,
         line_set: boilerplate::line_set(seg),
     }
 }

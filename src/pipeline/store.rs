@@ -11,6 +11,7 @@ use std::cell::{OnceCell, RefCell};
 use super::{Corpus, Doc};
 use crate::segment::{Line, LineKind, Segmented};
 use crate::spill::Records;
+use integer_encoding::VarInt;
 
 /// The texts and segmentations of a spilled corpus.
 #[derive(Debug)]
@@ -33,16 +34,17 @@ pub enum Content<'a> {
     /// Held in memory.
     Held(&'a Doc),
     /// Read back from the spill file.
-    Loaded(Box<Loaded>),
+    Loaded(Box<Loaded<'a>>),
 }
 
 /// A document read back from the spill file. Most stages need only its
-/// tokens and lines, so its text is checked as UTF-8 (a real cost) only
-/// when asked for.
+/// segmentation, so its text (the larger part of its record) is read
+/// back, and checked as UTF-8, only when asked for.
 #[derive(Debug)]
-pub struct Loaded {
+pub struct Loaded<'a> {
     seg: Segmented,
-    raw: Vec<u8>,
+    spilled: &'a Spilled,
+    i: usize,
     text: OnceCell<String>,
 }
 
@@ -71,9 +73,14 @@ impl Content<'_> {
     pub fn text(&self) -> &str {
         match self {
             Content::Held(d) => &d.doc.text,
-            Content::Loaded(b) => b
-                .text
-                .get_or_init(|| String::from_utf8(b.raw.clone()).expect("spilled text is UTF-8")),
+            Content::Loaded(b) => b.text.get_or_init(|| {
+                let (records, i) = (&b.spilled.records, b.i);
+                let len = b.spilled.text_lens[i] as usize;
+                let mut raw = Vec::new();
+                records.read_suffix(i, len, &mut raw);
+                simdutf8::basic::from_utf8(&raw).expect("spilled text is UTF-8");
+                String::from_utf8(raw).expect("checked above")
+            }),
         }
     }
 
@@ -94,11 +101,13 @@ impl Corpus {
             Some(s) => {
                 thread_local!(static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) });
                 BUF.with_borrow_mut(|buf| {
-                    s.records.read(i, buf);
-                    let (raw, seg) = decode(buf);
+                    // All but the text, which comes last.
+                    let len = s.records.record_len(i) - s.text_lens[i] as usize;
+                    s.records.read_prefix(i, len, buf);
                     Content::Loaded(Box::new(Loaded {
-                        seg,
-                        raw,
+                        seg: decode_segmentation(buf),
+                        spilled: s,
+                        i,
                         text: OnceCell::new(),
                     }))
                 })
@@ -151,10 +160,21 @@ fn put(out: &mut Vec<u8>, x: u32) {
     out.extend_from_slice(&x.to_le_bytes());
 }
 
-/// Appends the record of (`text`, `seg`) to `out`: four counts (text
-/// bytes, tokens, starts, lines), then the lines (32 bytes each), the
-/// token hashes, the token starts and the text, all little-endian.
-pub(crate) fn encode(text: &str, seg: &Segmented, out: &mut Vec<u8>) {
+/// Appends `x` as a LEB128 varint.
+fn put_var(out: &mut Vec<u8>, x: u32) {
+    let mut buf = [0u8; 5];
+    let n = x.encode_var(&mut buf);
+    out.extend_from_slice(&buf[..n]);
+}
+
+/// Appends the record of (`text`, `seg`) to `out` and returns the length
+/// of its hot part (what [`Corpus::tokens_and_lines`] reads): four counts
+/// (text bytes, tokens, starts, lines) as `u32`, then the lines (gaps and
+/// lengths as varints, the hash, the kind), the token hashes as `u64`,
+/// then the cold part: the token starts (gaps as varints) and the text.
+/// Fixed-width values are little-endian.
+pub(crate) fn encode(text: &str, seg: &Segmented, out: &mut Vec<u8>) -> usize {
+    let from = out.len();
     for n in [
         text.len(),
         seg.tokens.len(),
@@ -163,33 +183,44 @@ pub(crate) fn encode(text: &str, seg: &Segmented, out: &mut Vec<u8>) {
     ] {
         put(out, n as u32);
     }
+    let (mut end, mut tok_end) = (0u32, 0u32);
     for l in &seg.lines {
-        for x in [l.start, l.end, l.tok_start, l.tok_end] {
-            put(out, x);
-        }
+        put_var(out, l.start - end);
+        put_var(out, l.end - l.start);
+        put_var(out, l.tok_start - tok_end);
+        put_var(out, l.tok_end - l.tok_start);
+        (end, tok_end) = (l.end, l.tok_end);
         out.extend_from_slice(&l.hash.to_le_bytes());
-        let (tag, marker, alone) = match l.kind {
-            LineKind::Text => (0u8, 0u16, false),
-            LineKind::TailMarker { marker, alone } => (1, marker, alone),
-            LineKind::Label => (2, 0, false),
-            LineKind::Shortcode => (3, 0, false),
-            LineKind::Continuing => (4, 0, false),
-        };
-        out.push(tag);
-        out.push(u8::from(alone));
-        out.extend_from_slice(&marker.to_le_bytes());
-        put(out, 0);
+        match l.kind {
+            LineKind::Text => out.push(0),
+            LineKind::TailMarker { marker, alone } => {
+                out.push(1);
+                out.push(u8::from(alone));
+                out.extend_from_slice(&marker.to_le_bytes());
+            }
+            LineKind::Label => out.push(2),
+            LineKind::Shortcode => out.push(3),
+            LineKind::Continuing => out.push(4),
+        }
     }
-    for t in &seg.tokens {
-        out.extend_from_slice(&t.to_le_bytes());
+    if cfg!(target_endian = "little") {
+        out.extend_from_slice(bytemuck::cast_slice(&seg.tokens));
+    } else {
+        for t in &seg.tokens {
+            out.extend_from_slice(&t.to_le_bytes());
+        }
     }
-    for s in &seg.starts {
-        put(out, *s);
+    let hot = out.len() - from;
+    let mut last = 0u32;
+    for &s in &seg.starts {
+        put_var(out, s - last);
+        last = s;
     }
     out.extend_from_slice(text.as_bytes());
+    hot
 }
 
-/// Reads fixed-width little-endian values off the front of a slice.
+/// Reads values off the front of a slice.
 struct Reader<'a>(&'a [u8]);
 
 impl Reader<'_> {
@@ -198,31 +229,34 @@ impl Reader<'_> {
         self.0 = rest;
         head
     }
+    fn u8(&mut self) -> u8 {
+        self.take(1)[0]
+    }
     fn u32(&mut self) -> u32 {
         u32::from_le_bytes(self.take(4).try_into().expect("4 bytes"))
     }
     fn u64(&mut self) -> u64 {
         u64::from_le_bytes(self.take(8).try_into().expect("8 bytes"))
     }
+    fn var(&mut self) -> u32 {
+        let (x, n) = u32::decode_var(self.0).expect("a varint");
+        self.0 = &self.0[n..];
+        x
+    }
 }
 
-/// The inverse of [`encode`], with the text still as bytes. The record was
-/// written by this process moments ago, so a malformed one is a bug, not
-/// bad input.
-pub(crate) fn decode(bytes: &[u8]) -> (Vec<u8>, Segmented) {
+/// The segmentation of a record (all of [`encode`]'s output but the
+/// text, which may be missing). The record was written by this process
+/// moments ago, so a malformed one is a bug, not bad input.
+pub(crate) fn decode_segmentation(bytes: &[u8]) -> Segmented {
     let mut r = Reader(bytes);
-    let ((text_len, nstart), mut seg) = decode_hot(&mut r);
-    seg.starts.extend(
-        r.take(nstart * 4)
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
-    );
-    (r.take(text_len).to_vec(), seg)
-}
-
-/// Bytes of a record before its token starts and text (see [`encode`]).
-pub(crate) fn hot_len(seg: &Segmented) -> usize {
-    16 + 32 * seg.lines.len() + 8 * seg.tokens.len()
+    let ((_, nstart), mut seg) = decode_hot(&mut r);
+    let mut last = 0u32;
+    seg.starts.extend((0..nstart).map(|_| {
+        last += r.var();
+        last
+    }));
+    seg
 }
 
 /// The counts, lines and tokens at the front of a record: the text length
@@ -239,17 +273,23 @@ fn decode_hot(r: &mut Reader<'_>) -> ((usize, usize), Segmented) {
         starts: Vec::with_capacity(nstart),
         lines: Vec::with_capacity(nline),
     };
+    let (mut end, mut tok_end) = (0u32, 0u32);
     for _ in 0..nline {
-        let (start, end, tok_start, tok_end) = (r.u32(), r.u32(), r.u32(), r.u32());
+        let start = end + r.var();
+        end = start + r.var();
+        let tok_start = tok_end + r.var();
+        tok_end = tok_start + r.var();
         let hash = r.u64();
-        let k = r.take(8);
-        let marker = u16::from_le_bytes([k[2], k[3]]);
-        let kind = match k[0] {
+        let kind = match r.u8() {
             0 => LineKind::Text,
-            1 => LineKind::TailMarker {
-                marker,
-                alone: k[1] != 0,
-            },
+            1 => {
+                let alone = r.u8() != 0;
+                let m = r.take(2);
+                LineKind::TailMarker {
+                    marker: u16::from_le_bytes([m[0], m[1]]),
+                    alone,
+                }
+            }
             2 => LineKind::Label,
             4 => LineKind::Continuing,
             _ => LineKind::Shortcode,
@@ -289,11 +329,11 @@ mod tests {
         ] {
             let seg = segment(text, &mut n, &m);
             let mut out = vec![7u8];
-            encode(text, &seg, &mut out);
-            let (t, s) = decode(&out[1..]);
-            assert_eq!(t, text.as_bytes());
+            let hot = encode(text, &seg, &mut out);
+            assert!(out.ends_with(text.as_bytes()), "the text comes last");
+            let s = decode_segmentation(&out[1..out.len() - text.len()]);
             assert_eq!(s, seg);
-            let mut r = Reader(&out[1..=hot_len(&seg)]);
+            let mut r = Reader(&out[1..=hot]);
             let ((text_len, nstart), hot) = decode_hot(&mut r);
             assert!(r.0.is_empty(), "the hot part ends where its length says");
             assert_eq!((text_len, nstart), (text.len(), seg.starts.len()));
@@ -301,6 +341,23 @@ mod tests {
                 (hot.tokens, hot.lines),
                 (seg.tokens.clone(), seg.lines.clone())
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn records_round_trip_any_text(text in "[\u{0600}-\u{06FF} a-z0-9.:\\[\\]_\n]{0,300}") {
+            let cfg = Config::default();
+            let m = Markers::new(&cfg);
+            let seg = segment(&text, &mut m.normalizer(), &m);
+            let mut out = Vec::new();
+            let hot = encode(&text, &seg, &mut out);
+            proptest::prop_assert!(out.ends_with(text.as_bytes()));
+            let s = decode_segmentation(&out[..out.len() - text.len()]);
+            proptest::prop_assert_eq!(&s, &seg);
+            let ((_, nstart), h) = decode_hot(&mut Reader(&out[..hot]));
+            proptest::prop_assert_eq!(nstart, seg.starts.len());
+            proptest::prop_assert_eq!((h.tokens, h.lines), (seg.tokens, seg.lines));
         }
     }
 }
