@@ -354,28 +354,39 @@ pub fn co_occurring_spilled(
             // partitions), summed over partitions below.
             let counted = runs.pairs(n, 1);
             drop(runs);
-            let mut by_range = vec![Vec::new(); RANGES];
-            for (a, b, c) in counted {
-                let slot = &mut by_range[a as usize * RANGES / n.max(1)];
-                let pair = (u64::from(a) << PAIR_A) | (u64::from(b) << PAIR_B);
-                let mut c = u64::from(c);
-                while c > 0 {
-                    let k = c.min(COUNT_MASK);
-                    slot.push(pair | k);
-                    c -= k;
-                }
+            // Packed in parallel; a count beyond 16 bits (two items sharing
+            // more than 65,535 keys of one partition) is split over several
+            // entries. The pairs come sorted, so each range of first items
+            // is a slice.
+            let packed: Vec<u64> = counted
+                .par_iter()
+                .flat_map_iter(|&(a, b, c)| {
+                    let pair = (u64::from(a) << PAIR_A) | (u64::from(b) << PAIR_B);
+                    let whole = u64::from(c) / COUNT_MASK;
+                    let rest = u64::from(c) % COUNT_MASK;
+                    std::iter::repeat_n(pair | COUNT_MASK, whole as usize)
+                        .chain((rest > 0).then_some(pair | rest))
+                })
+                .collect();
+            drop(counted);
+            let mut from = 0;
+            for r in 0..RANGES {
+                // First item of range `r + 1`: the least `a` with
+                // `a * RANGES / n >= r + 1`.
+                let next = ((r + 1) * n).div_ceil(RANGES) as u64;
+                let to = from + packed[from..].partition_point(|&x| x >> PAIR_A < next);
+                pairs.extend(r, &packed[from..to])?;
+                from = to;
             }
-            for (r, v) in by_range.into_iter().enumerate() {
-                pairs.extend(r, &v)?;
-            }
+            debug_assert_eq!(from, packed.len());
         }
         common.sort_unstable();
         let mut found = Vec::new();
         for r in 0..RANGES {
             let mut v = pairs.take(r)?;
             sort_u64(&mut v);
-            found.extend(
-                v.chunk_by(|x, y| x & !COUNT_MASK == y & !COUNT_MASK)
+            found.par_extend(
+                v.par_chunk_by(|x, y| x & !COUNT_MASK == y & !COUNT_MASK)
                     .map(|r| (r[0], r.iter().map(|x| x & COUNT_MASK).sum::<u64>()))
                     .filter(|&(_, k)| k >= min_shared[f] as u64)
                     .map(|(x, k)| {
