@@ -72,61 +72,6 @@ static ARABIC: LazyLock<[[Fast; 256]; 2]> = LazyLock::new(|| {
     t
 });
 
-/// What the byte-level scan of [`Normalizer::tokens`] makes of one
-/// character: [`Fast`], with the characters written as they are told
-/// apart (their bytes are copied in runs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Byte {
-    /// Part of a token, written as it is.
-    Same,
-    /// Part of a token, written as this other character.
-    Keep(char),
-    /// Part of a token, written as nothing.
-    Drop,
-    /// Separates tokens.
-    Sep,
-    /// Part of a token that needs the full Unicode path.
-    Slow,
-}
-
-impl Byte {
-    fn of(c: char, fast: Fast) -> Byte {
-        match fast {
-            Fast::Keep(k) if k == c => Byte::Same,
-            Fast::Keep(k) => Byte::Keep(k),
-            Fast::Drop => Byte::Drop,
-            Fast::Sep => Byte::Sep,
-            Fast::Slow => Byte::Slow,
-        }
-    }
-}
-
-/// [`Byte`]s of ASCII, and of the Arabic block without and with ta
-/// marbuta folding (indexed by the low 6 bits of a two-byte sequence's
-/// lead byte minus `0xD8`, then of its second byte: the block is exactly
-/// the sequences led by `0xD8`–`0xDB`).
-struct ByteTables {
-    ascii: [Byte; 128],
-    arabic: [[Byte; 256]; 2],
-}
-
-static BYTES: LazyLock<ByteTables> = LazyLock::new(|| {
-    let mut ascii = [Byte::Sep; 128];
-    for (b, slot) in ascii.iter_mut().enumerate() {
-        let c = char::from(b as u8);
-        *slot = Byte::of(c, fast(c, true));
-    }
-    let mut arabic = [[Byte::Sep; 256]; 2];
-    for (fold, table) in arabic.iter_mut().enumerate() {
-        for (i, slot) in table.iter_mut().enumerate() {
-            if let Some(c) = char::from_u32(0x0600 + i as u32) {
-                *slot = Byte::of(c, fast(c, fold == 1));
-            }
-        }
-    }
-    ByteTables { ascii, arabic }
-});
-
 /// The Arabic block, U+0600–U+06FF.
 fn arabic(c: char, ta_marbuta: bool) -> Fast {
     match c {
@@ -201,65 +146,30 @@ impl Normalizer {
     /// Calls `f` with each token of `text`, in order. Spans are offset by
     /// `base` (the position of `text` in a larger document).
     pub fn tokens(&mut self, text: &str, base: usize, mut f: impl FnMut(Token<'_>)) {
-        // Byte by byte: ASCII and the Arabic block (two bytes each) are
-        // classified by table lookups without decoding characters, and the
-        // characters kept as they are copied in runs; any other character
-        // is decoded and goes through [`fast_with`].
-        let tables = &*BYTES;
-        let arabic = &tables.arabic[usize::from(self.cfg.ta_marbuta)];
-        let fast_table: &[Fast; 256] = &ARABIC[usize::from(self.cfg.ta_marbuta)];
-        let bytes = text.as_bytes();
+        let table: &[Fast; 256] = &ARABIC[usize::from(self.cfg.ta_marbuta)];
         let mut start: Option<usize> = None;
-        // Start of the run of characters written as they are, not yet
-        // copied to the buffer.
-        let mut same: Option<usize> = None;
         let mut slow = false;
         self.buf.clear();
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            let (class, len) = if b < 0x80 {
-                (tables.ascii[usize::from(b)], 1)
-            } else if (0xD8..=0xDB).contains(&b) {
-                let k = (usize::from(b - 0xD8) << 6) | usize::from(bytes[i + 1] & 0x3F);
-                (arabic[k], 2)
-            } else {
-                let c = text[i..].chars().next().expect("a character starts here");
-                (Byte::of(c, fast_with(c, fast_table)), c.len_utf8())
-            };
-            if class == Byte::Same {
-                start.get_or_insert(i);
-                same.get_or_insert(i);
-                i += len;
-                continue;
-            }
-            if let Some(from) = same.take() {
-                self.buf.push_str(&text[from..i]);
-            }
-            match class {
-                Byte::Same => unreachable!("handled above"),
-                Byte::Keep(k) => {
+        for (i, c) in text.char_indices() {
+            match fast_with(c, table) {
+                Fast::Keep(k) => {
                     start.get_or_insert(i);
                     self.buf.push(k);
                 }
-                Byte::Drop => {
+                Fast::Drop => {
                     start.get_or_insert(i);
                 }
-                Byte::Slow => {
+                Fast::Slow => {
                     start.get_or_insert(i);
                     slow = true;
                 }
-                Byte::Sep => {
+                Fast::Sep => {
                     if let Some(s) = start.take() {
                         self.emit(text, s, i, base, slow, &mut f);
                         slow = false;
                     }
                 }
             }
-            i += len;
-        }
-        if let Some(from) = same {
-            self.buf.push_str(&text[from..]);
         }
         if let Some(s) = start {
             self.emit(text, s, text.len(), base, slow, &mut f);
@@ -412,69 +322,7 @@ mod tests {
         }
     }
 
-    /// The character-by-character scan the byte-level one replaced.
-    fn tokens_by_char(text: &str) -> Vec<(String, usize, usize)> {
-        let mut n = Normalizer::new(NormalizeConfig::default());
-        let mut out = Vec::new();
-        let mut f = |t: Token<'_>| out.push((t.norm.to_string(), t.start, t.end));
-        let mut start: Option<usize> = None;
-        let mut slow = false;
-        for (i, c) in text.char_indices() {
-            match fast(c, true) {
-                Fast::Keep(k) => {
-                    start.get_or_insert(i);
-                    n.buf.push(k);
-                }
-                Fast::Drop => {
-                    start.get_or_insert(i);
-                }
-                Fast::Slow => {
-                    start.get_or_insert(i);
-                    slow = true;
-                }
-                Fast::Sep => {
-                    if let Some(s) = start.take() {
-                        n.emit(text, s, i, 0, slow, &mut f);
-                        slow = false;
-                    }
-                }
-            }
-        }
-        if let Some(s) = start {
-            n.emit(text, s, text.len(), 0, slow, &mut f);
-        }
-        out
-    }
-
-    fn tokens_by_byte(text: &str) -> Vec<(String, usize, usize)> {
-        let mut out = Vec::new();
-        Normalizer::new(NormalizeConfig::default())
-            .tokens(text, 0, |t| out.push((t.norm.to_string(), t.start, t.end)));
-        out
-    }
-
-    #[test]
-    fn byte_scan_equals_char_scan_on_every_arabic_and_ascii_character() {
-        let mut all = String::new();
-        for u in (0..0x80).chain(0x0600..0x0700).chain(0x0750..0x0780) {
-            let c = char::from_u32(u).expect("a character");
-            // Alone, inside a word, and next to its own kind.
-            all.extend(['ب', c, 'a', ' ', c, c, '\n']);
-        }
-        assert_eq!(tokens_by_byte(&all), tokens_by_char(&all));
-    }
-
     proptest! {
-        #[test]
-        fn byte_scan_equals_char_scan(s in "[\u{0600}-\u{06FF}\u{0300}-\u{036F}\u{FB50}-\u{FDFF}\u{FE70}-\u{FEFF}\u{200B}-\u{200F} a-zA-Z0-9.،éß½ﬁहि]{0,60}") {
-            prop_assert_eq!(tokens_by_byte(&s), tokens_by_char(&s));
-        }
-
-        #[test]
-        fn byte_scan_equals_char_scan_any(s in "\\PC{0,40}") {
-            prop_assert_eq!(tokens_by_byte(&s), tokens_by_char(&s));
-        }
-
         #[test]
         fn idempotent(s in "\\PC{0,40}") {
             let once = norm(&s);
