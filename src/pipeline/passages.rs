@@ -258,15 +258,7 @@ fn tails(
                 &shingles(&body(host as usize), cfg.shingle_words),
                 &shingles(&body(other as usize), cfg.shingle_words),
             );
-            let edge = Edge {
-                a: host.min(other),
-                b: host.max(other),
-                relation: Relation::TailCopy,
-                jaccard: s.jaccard,
-                containment: s.containment,
-                passages: Vec::new(),
-            };
-            Some((x as u32, host, share, edge))
+            Some((x as u32, host, share, Edge::tail_copy(host, other, s)))
         })
         .collect();
     let mut best: Vec<Option<(f64, u32)>> = vec![None; n];

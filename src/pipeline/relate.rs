@@ -41,6 +41,21 @@ pub struct Edge {
     pub passages: Vec<Passage>,
 }
 
+impl Edge {
+    /// The `tail_copy` edge of a tail's `host` and the document `other`
+    /// whose body (or tail) it copies, with their bodies' `score`.
+    pub fn tail_copy(host: u32, other: u32, score: verify::Scores) -> Edge {
+        Edge {
+            a: host.min(other),
+            b: host.max(other),
+            relation: Relation::TailCopy,
+            jaccard: score.jaccard,
+            containment: score.containment,
+            passages: Vec::new(),
+        }
+    }
+}
+
 /// Groups larger than this list only their members' pairs with the
 /// representative, not all pairs among themselves.
 const FULL_GROUP: usize = 64;

@@ -263,14 +263,7 @@ fn tails(e: &Eng, pairs: &[(u32, u32)], out: &mut Found) {
                 &e.docs.get(host).body.shingles,
                 &e.docs.get(other).body.shingles,
             );
-            let edge = Edge {
-                a: host.min(other),
-                b: host.max(other),
-                relation: Relation::TailCopy,
-                jaccard: s.jaccard,
-                containment: s.containment,
-                passages: Vec::new(),
-            };
+            let edge = Edge::tail_copy(host, other, s);
             let link = (i & 1 != j & 1).then_some((host, other, share));
             (link, Some(edge))
         })
