@@ -17,6 +17,7 @@ use crate::progress::Progress;
 use crate::segment::{segment, LineKind, Markers, Segmented};
 use crate::shingle::shingles;
 use crate::tails::{self, Tail};
+use store::Parsed;
 
 /// One document read and segmented.
 #[derive(Clone, Debug)]
@@ -94,7 +95,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
         let mut held = 0u64;
         // Once spilling, records go to a writer thread while the next
         // batch is parsed.
-        let mut writer: Option<Writer<'_>> = None;
+        let mut writer: Option<store::Writer<'_>> = None;
         for batch in rx {
             let size: u64 = batch.iter().map(|r| r.bytes.len() as u64).sum();
             let spilling = writer.is_some();
@@ -108,9 +109,9 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                         let doc = doc.map(|d| {
                             let seg = segment(&d.text, norm, &markers);
                             if spilling {
-                                Loaded::Spilled(spill_one(d, &seg))
+                                Parsed::Spilled(store::spill_one(d, &seg))
                             } else {
-                                Loaded::Held(d, seg)
+                                Parsed::Held(d, seg)
                             }
                         });
                         (rec.file, rec.line, doc, warns)
@@ -124,11 +125,11 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                 out.records += 1;
                 let Some(doc) = doc else { continue };
                 let (mut d, seg) = match doc {
-                    Loaded::Held(d, seg) => {
+                    Parsed::Held(d, seg) => {
                         held += store::held_bytes(&d.text, &seg);
                         (d, seg)
                     }
-                    Loaded::Spilled(one) => {
+                    Parsed::Spilled(one) => {
                         let w = writer.as_mut().expect("spilling");
                         w.text_lens.push(one.text_len);
                         w.hot_lens.push(one.hot_len);
@@ -156,9 +157,9 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                     break; // the writer failed: its error is reported below
                 }
             } else if held > cfg.spill_above {
-                match Writer::start(s, cfg) {
+                match store::Writer::start(s, cfg) {
                     Ok(mut w) => {
-                        let sent = spill_all(&mut out.docs, &mut w);
+                        let sent = store::spill_all(&mut out.docs, &mut w);
                         writer = Some(w);
                         if !sent {
                             break;
@@ -193,100 +194,6 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
     out.warnings.extend(wrx.try_iter());
     progress.finish();
     Ok(out)
-}
-
-/// A document as parsed in a batch: held in memory, or already encoded
-/// for the spill file.
-enum Loaded {
-    Held(Document, Segmented),
-    Spilled(SpilledDoc),
-}
-
-/// What stays in memory of a spilled document, and its record.
-struct SpilledDoc {
-    doc: Document,
-    record: Vec<u8>,
-    text_len: u32,
-    hot_len: u32,
-    line_set: Vec<(u64, u32)>,
-}
-
-fn spill_one(mut doc: Document, seg: &Segmented) -> SpilledDoc {
-    let mut record = Vec::with_capacity(doc.text.len() + seg.tokens.len() * 10 + 64);
-    let hot_len = store::encode(&doc.text, seg, &mut record) as u32;
-    let text_len = doc.text.len() as u32;
-    doc.text = String::new();
-    SpilledDoc {
-        doc,
-        record,
-        text_len,
-        hot_len,
-        line_set: boilerplate::line_set(seg),
-    }
-}
-
-/// The thread writing spilled records, and what stays in memory of
-/// them.
-struct Writer<'s> {
-    tx: std::sync::mpsc::SyncSender<Vec<Vec<u8>>>,
-    handle: std::thread::ScopedJoinHandle<'s, Result<crate::spill::Records>>,
-    text_lens: Vec<u32>,
-    hot_lens: Vec<u32>,
-    line_sets: Vec<Vec<(u64, u32)>>,
-}
-
-impl<'s> Writer<'s> {
-    fn start<'e>(scope: &'s std::thread::Scope<'s, 'e>, cfg: &Config) -> Result<Writer<'s>> {
-        let dir = crate::spill::folder(cfg.spill_dir.as_deref());
-        let mut file = crate::spill::Records::new(&dir)?;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
-        let handle = scope.spawn(move || {
-            for batch in rx {
-                for r in batch {
-                    file.push(&r)?;
-                }
-            }
-            file.finish()?;
-            Ok(file)
-        });
-        Ok(Writer {
-            tx,
-            handle,
-            text_lens: Vec::new(),
-            hot_lens: Vec::new(),
-            line_sets: Vec::new(),
-        })
-    }
-}
-
-/// Moves the texts and segmentations held so far to the spill file.
-/// Returns false when the writer has stopped (on an error it reports).
-fn spill_all(docs: &mut [Doc], w: &mut Writer<'_>) -> bool {
-    for chunk in docs.chunks_mut(4096) {
-        let ones: Vec<SpilledDoc> = chunk
-            .par_iter_mut()
-            .map(|d| {
-                let seg = std::mem::take(&mut d.seg);
-                let doc = Document {
-                    id: String::new(),
-                    source: None,
-                    text: std::mem::take(&mut d.doc.text),
-                };
-                spill_one(doc, &seg)
-            })
-            .collect();
-        let mut records = Vec::with_capacity(ones.len());
-        for one in ones {
-            w.text_lens.push(one.text_len);
-            w.hot_lens.push(one.hot_len);
-            w.line_sets.push(one.line_set);
-            records.push(one.record);
-        }
-        if w.tx.send(records).is_err() {
-            return false;
-        }
-    }
-    true
 }
 
 /// Gives a repeated id a `#2`, `#3`… suffix, with a warning.

@@ -1,17 +1,24 @@
 //! Where documents' texts and segmentations live. A corpus that fits
 //! keeps them in its [`Doc`]s; past [`Config::spill_above`] bytes they go
-//! to a spill file and are read back, one document at a time, by the
-//! stages that need them ([`Corpus::content`]). Everything else a stage
+//! to a spill file (appended by a [`Writer`] thread while reading goes on)
+//! and are read back, one document at a time, by the stages that need
+//! them ([`Corpus::content`], [`Corpus::tokens_and_lines`]). Everything else a stage
 //! keeps per document is small (ids, boilerplate marks, band keys).
 //!
 //! [`Config::spill_above`]: crate::config::Config::spill_above
 
 use std::cell::{OnceCell, RefCell};
 
+use integer_encoding::VarInt;
+use rayon::prelude::*;
+
 use super::{Corpus, Doc};
+use crate::boilerplate;
+use crate::config::Config;
+use crate::corpus::Document;
+use crate::error::Result;
 use crate::segment::{Line, LineKind, Segmented};
 use crate::spill::Records;
-use integer_encoding::VarInt;
 
 /// The texts and segmentations of a spilled corpus.
 #[derive(Debug)]
@@ -309,6 +316,103 @@ fn decode_hot(r: &mut Reader<'_>) -> ((usize, usize), Segmented) {
             .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))),
     );
     ((text_len, nstart), seg)
+}
+
+/// A document as parsed in a batch: held in memory, or already encoded
+/// for the spill file.
+pub(super) enum Parsed {
+    Held(Document, Segmented),
+    Spilled(SpilledDoc),
+}
+
+/// What stays in memory of a spilled document, and its record.
+pub(super) struct SpilledDoc {
+    pub(super) doc: Document,
+    pub(super) record: Vec<u8>,
+    pub(super) text_len: u32,
+    pub(super) hot_len: u32,
+    pub(super) line_set: Vec<(u64, u32)>,
+}
+
+pub(super) fn spill_one(mut doc: Document, seg: &Segmented) -> SpilledDoc {
+    let mut record = Vec::with_capacity(doc.text.len() + seg.tokens.len() * 10 + 64);
+    let hot_len = encode(&doc.text, seg, &mut record) as u32;
+    let text_len = doc.text.len() as u32;
+    doc.text = String::new();
+    SpilledDoc {
+        doc,
+        record,
+        text_len,
+        hot_len,
+        line_set: boilerplate::line_set(seg),
+    }
+}
+
+/// The thread writing spilled records, and what stays in memory of
+/// them.
+pub(super) struct Writer<'s> {
+    pub(super) tx: std::sync::mpsc::SyncSender<Vec<Vec<u8>>>,
+    pub(super) handle: std::thread::ScopedJoinHandle<'s, Result<crate::spill::Records>>,
+    pub(super) text_lens: Vec<u32>,
+    pub(super) hot_lens: Vec<u32>,
+    pub(super) line_sets: Vec<Vec<(u64, u32)>>,
+}
+
+impl<'s> Writer<'s> {
+    pub(super) fn start<'e>(
+        scope: &'s std::thread::Scope<'s, 'e>,
+        cfg: &Config,
+    ) -> Result<Writer<'s>> {
+        let dir = crate::spill::folder(cfg.spill_dir.as_deref());
+        let mut file = crate::spill::Records::new(&dir)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        let handle = scope.spawn(move || {
+            for batch in rx {
+                for r in batch {
+                    file.push(&r)?;
+                }
+            }
+            file.finish()?;
+            Ok(file)
+        });
+        Ok(Writer {
+            tx,
+            handle,
+            text_lens: Vec::new(),
+            hot_lens: Vec::new(),
+            line_sets: Vec::new(),
+        })
+    }
+}
+
+/// Moves the texts and segmentations held so far to the spill file.
+/// Returns false when the writer has stopped (on an error it reports).
+pub(super) fn spill_all(docs: &mut [Doc], w: &mut Writer<'_>) -> bool {
+    for chunk in docs.chunks_mut(4096) {
+        let ones: Vec<SpilledDoc> = chunk
+            .par_iter_mut()
+            .map(|d| {
+                let seg = std::mem::take(&mut d.seg);
+                let doc = Document {
+                    id: String::new(),
+                    source: None,
+                    text: std::mem::take(&mut d.doc.text),
+                };
+                spill_one(doc, &seg)
+            })
+            .collect();
+        let mut records = Vec::with_capacity(ones.len());
+        for one in ones {
+            w.text_lens.push(one.text_len);
+            w.hot_lens.push(one.hot_len);
+            w.line_sets.push(one.line_set);
+            records.push(one.record);
+        }
+        if w.tx.send(records).is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
