@@ -89,23 +89,18 @@ impl Records {
         self.offsets.last().copied().unwrap_or(0)
     }
 
-    /// Reads record `i` into `buf` (replacing its contents).
-    ///
-    /// # Panics
-    /// Before [`Records::finish`], or when the operating system cannot
-    /// read back what it accepted moments ago (the file is private to
-    /// this process): there is no answer to give without the data.
-    pub fn read(&self, i: usize, buf: &mut Vec<u8>) {
-        self.read_prefix(i, usize::MAX, buf);
-    }
-
     /// Length of record `i` in bytes.
     pub fn record_len(&self, i: usize) -> usize {
         (self.offsets[i + 1] - self.offsets[i]) as usize
     }
 
     /// Reads the last `len` bytes of record `i` (all of it if shorter)
-    /// into `buf`. Panics as [`Records::read`] does.
+    /// into `buf` (replacing its contents).
+    ///
+    /// # Panics
+    /// Before [`Records::finish`], or when the operating system cannot
+    /// read back what it accepted moments ago (the file is private to
+    /// this process): there is no answer to give without the data.
     pub fn read_suffix(&self, i: usize, len: usize, buf: &mut Vec<u8>) {
         let (start, end) = (self.offsets[i], self.offsets[i + 1]);
         let from = end.saturating_sub(len as u64).max(start);
@@ -113,7 +108,7 @@ impl Records {
     }
 
     /// Reads the first `len` bytes of record `i` (all of it if shorter)
-    /// into `buf`. Panics as [`Records::read`] does.
+    /// into `buf`. Panics as [`Records::read_suffix`] does.
     pub fn read_prefix(&self, i: usize, len: usize, buf: &mut Vec<u8>) {
         let (start, end) = (self.offsets[i], self.offsets[i + 1]);
         self.read_span(start, end.min(start.saturating_add(len as u64)), buf);
@@ -243,7 +238,7 @@ mod tests {
         assert_eq!(r.len(), 100);
         let mut buf = Vec::new();
         for i in [99, 0, 42, 1] {
-            r.read(i, &mut buf);
+            r.read_prefix(i, usize::MAX, &mut buf);
             assert_eq!(buf, items[i]);
             r.read_prefix(i, 10, &mut buf);
             assert_eq!(buf, items[i][..i.min(10)]);

@@ -85,8 +85,7 @@ impl Content<'_> {
                 let len = b.spilled.text_lens[i] as usize;
                 let mut raw = Vec::new();
                 records.read_suffix(i, len, &mut raw);
-                simdutf8::basic::from_utf8(&raw).expect("spilled text is UTF-8");
-                String::from_utf8(raw).expect("checked above")
+                String::from_utf8(raw).expect("spilled text is UTF-8")
             }),
         }
     }
@@ -100,14 +99,18 @@ impl Content<'_> {
     }
 }
 
+thread_local! {
+    /// Each thread's buffer for the records it reads back.
+    static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 impl Corpus {
     /// Document `i`'s text and segmentation.
     pub fn content(&self, i: usize) -> Content<'_> {
         match &self.spilled {
             None => Content::Held(&self.docs[i]),
             Some(s) => {
-                thread_local!(static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) });
-                BUF.with_borrow_mut(|buf| {
+                READ_BUF.with_borrow_mut(|buf| {
                     // All but the text, which comes last.
                     let len = s.records.record_len(i) - s.text_lens[i] as usize;
                     s.records.read_prefix(i, len, buf);
@@ -128,15 +131,12 @@ impl Corpus {
     pub fn tokens_and_lines(&self, i: usize) -> TokensAndLines<'_> {
         match &self.spilled {
             None => TokensAndLines::Held(&self.docs[i].seg),
-            Some(s) => {
-                thread_local!(static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) });
-                BUF.with_borrow_mut(|buf| {
-                    s.records.read_prefix(i, s.hot_lens[i] as usize, buf);
-                    let mut r = Reader(buf);
-                    let (_, seg) = decode_hot(&mut r);
-                    TokensAndLines::Loaded(seg)
-                })
-            }
+            Some(s) => READ_BUF.with_borrow_mut(|buf| {
+                s.records.read_prefix(i, s.hot_lens[i] as usize, buf);
+                let mut r = Reader(buf);
+                let (_, seg) = decode_hot(&mut r);
+                TokensAndLines::Loaded(seg)
+            }),
         }
     }
 
