@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::hash;
 use crate::segment::{LineKind, Segmented};
 
 /// Why a line is boilerplate.
@@ -55,45 +56,171 @@ pub struct Stats {
     pub recurring: AHashSet<u64>,
 }
 
-/// The lines of one document, sorted by hash, with their word counts.
-pub(crate) fn line_set(seg: &Segmented) -> Vec<(u64, u32)> {
-    let mut v: Vec<(u64, u32)> = seg
+/// What the relatedness test knows of one document: its lines, sorted by
+/// hash, with their word counts, and a [`Sketch`] of its word pairs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineSet {
+    /// `(line hash, words)`, sorted and deduplicated by hash.
+    pub lines: Vec<(u64, u32)>,
+    /// The word pairs of every line, sketched.
+    pub sketch: Sketch,
+}
+
+/// Bins of a [`Sketch`].
+pub const SKETCH_BINS: usize = 32;
+/// Share of the smaller document's word pairs that the sketches must
+/// estimate in the other for the two to be related.
+const SKETCH_SHARE: f64 = 0.3;
+/// A bin no word pair fell in.
+const EMPTY: u32 = u32::MAX;
+
+/// A one-permutation MinHash of a document's word pairs (two adjacent
+/// tokens of one line; a line of one token counts its token): each pair
+/// hashes with [`hash::PAIR_SEED`]; the top 5 bits choose the bin, which
+/// keeps the least low 32 bits, and the top byte of the hash of the line
+/// the pair came from (its *tag*).
+///
+/// Lines compare by exact hash, so a copy whose every paragraph has a
+/// word changed shares no line with its original. The sketch still finds
+/// the two related, and the tags let a comparison set aside the pairs of
+/// the one line being judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sketch {
+    /// Least value per bin ([`EMPTY`] when none).
+    pub mins: [u32; SKETCH_BINS],
+    /// Tag of the line each minimum came from.
+    pub tags: [u8; SKETCH_BINS],
+}
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Sketch {
+            mins: [EMPTY; SKETCH_BINS],
+            tags: [0; SKETCH_BINS],
+        }
+    }
+}
+
+fn tag(line_hash: u64) -> u8 {
+    (line_hash >> 56) as u8
+}
+
+impl Sketch {
+    /// Sketches the word pairs of `seg`.
+    pub fn of(seg: &Segmented) -> Sketch {
+        let mut s = Sketch::default();
+        for l in &seg.lines {
+            let toks = &seg.tokens[l.tok_start as usize..l.tok_end as usize];
+            let t = tag(l.hash);
+            let mut add = |h: u64| {
+                let bin = (h >> 59) as usize;
+                let v = h as u32;
+                if v < s.mins[bin] {
+                    s.mins[bin] = v;
+                    s.tags[bin] = t;
+                }
+            };
+            if toks.len() == 1 {
+                add(hash::seq(toks, hash::PAIR_SEED));
+            }
+            for w in toks.windows(2) {
+                add(hash::seq(w, hash::PAIR_SEED));
+            }
+        }
+        s
+    }
+
+    /// Estimated Jaccard similarity of the word pairs of two documents,
+    /// leaving out the pairs of lines whose tag is in `left_out` (a
+    /// 256-bit set): `None` when fewer than a quarter of the bins are
+    /// left to judge by.
+    fn jaccard(&self, other: &Sketch, left_out: &[u64; 4]) -> Option<f64> {
+        let out = |m: u32, t: u8| m != EMPTY && left_out[usize::from(t >> 6)] >> (t & 63) & 1 == 1;
+        let (mut seen, mut same) = (0u32, 0u32);
+        for b in 0..SKETCH_BINS {
+            let (x, y) = (self.mins[b], other.mins[b]);
+            if (x == EMPTY && y == EMPTY) || out(x, self.tags[b]) || out(y, other.tags[b]) {
+                continue;
+            }
+            seen += 1;
+            same += u32::from(x == y);
+        }
+        (seen as usize * 4 >= SKETCH_BINS).then(|| f64::from(same) / f64::from(seen))
+    }
+}
+
+/// The [`LineSet`] of one document; its sketch stays empty (and then
+/// never finds documents related) unless `sketch`.
+pub fn line_set(seg: &Segmented, sketch: bool) -> LineSet {
+    let mut lines: Vec<(u64, u32)> = seg
         .lines
         .iter()
         .map(|l| (l.hash, l.words() as u32))
         .collect();
-    v.sort_unstable();
-    v.dedup_by_key(|x| x.0);
-    v
+    lines.sort_unstable();
+    lines.dedup_by_key(|x| x.0);
+    LineSet {
+        lines,
+        sketch: if sketch {
+            Sketch::of(seg)
+        } else {
+            Sketch::default()
+        },
+    }
 }
 
-/// Are two documents related once the line `skip` is set aside?
-pub(crate) fn related(a: &[(u64, u32)], b: &[(u64, u32)], skip: u64) -> bool {
+/// Are two documents related once the line `skip` is set aside? Yes when
+/// at least half the words of the smaller are on lines the other has too.
+/// Failing that, the rest of each (its lines the other lacks) are
+/// compared by their sketches: the two are related when at least
+/// [`SKETCH_SHARE`] of the smaller rest's word pairs are estimated to be
+/// in the other rest. This finds copies edited throughout, while the
+/// lines that documents of one site share (their template) still count
+/// only once, in the first test.
+pub fn related(a: &LineSet, b: &LineSet, skip: u64) -> bool {
     let total = |s: &[(u64, u32)]| {
         s.iter()
             .filter(|x| x.0 != skip)
             .map(|x| x.1 as u64)
             .sum::<u64>()
     };
-    let denom = total(a).min(total(b));
+    let (ta, tb) = (total(&a.lines), total(&b.lines));
+    let denom = ta.min(tb);
     if denom == 0 {
         return true;
     }
+    let mut left_out = [0u64; 4];
+    let mut leave_out = |h: u64| {
+        let t = tag(h);
+        left_out[usize::from(t >> 6)] |= 1 << (t & 63);
+    };
+    leave_out(skip);
+    let (a_l, b_l) = (&a.lines, &b.lines);
     let (mut i, mut j, mut shared) = (0, 0, 0u64);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
+    while i < a_l.len() && j < b_l.len() {
+        match a_l[i].0.cmp(&b_l[j].0) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                if a[i].0 != skip {
-                    shared += a[i].1 as u64;
+                if a_l[i].0 != skip {
+                    shared += a_l[i].1 as u64;
+                    leave_out(a_l[i].0);
                 }
                 i += 1;
                 j += 1;
             }
         }
     }
-    shared * 2 >= denom
+    if shared * 2 >= denom {
+        return true;
+    }
+    let Some(jac) = a.sketch.jaccard(&b.sketch, &left_out) else {
+        return false;
+    };
+    // |A ∩ B| = J (|A| + |B|) / (1 + J), with sizes counted in words.
+    let (ra, rb) = (ta - shared, tb - shared);
+    let inter = jac * (ra + rb) as f64 / (1.0 + jac);
+    inter >= SKETCH_SHARE * ra.min(rb) as f64
 }
 
 /// Documents sampled to judge a recurring line.
@@ -125,16 +252,19 @@ pub(crate) fn is_recurring(
 
 /// Finds the recurring boilerplate lines of a corpus.
 pub fn learn(docs: &[&Segmented], cfg: &Config) -> Stats {
-    let sets: Vec<Vec<(u64, u32)>> = docs.par_iter().map(|d| line_set(d)).collect();
+    let sets: Vec<LineSet> = docs
+        .par_iter()
+        .map(|d| line_set(d, cfg.boilerplate_sketch))
+        .collect();
     learn_sets(&sets, cfg)
 }
 
 /// [`learn`] from each document's [`line_set`].
-pub fn learn_sets(sets: &[Vec<(u64, u32)>], cfg: &Config) -> Stats {
+pub fn learn_sets(sets: &[LineSet], cfg: &Config) -> Stats {
     let mut occ: Vec<(u64, u32, u32)> = sets
         .iter()
         .enumerate()
-        .flat_map(|(d, s)| s.iter().map(move |&(h, w)| (h, d as u32, w)))
+        .flat_map(|(d, s)| s.lines.iter().map(move |&(h, w)| (h, d as u32, w)))
         .collect();
     occ.par_sort_unstable();
     let runs: Vec<&[(u64, u32, u32)]> = occ
@@ -241,5 +371,143 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    /// `article(i)` with one word of every line replaced (at a place
+    /// that depends on `copy`), so that it shares no line with the
+    /// original or with other copies.
+    fn edited(i: usize, copy: usize) -> String {
+        (0..6)
+            .map(|p| {
+                (0..12)
+                    .map(|w| {
+                        if w == (copy * 5 + p) % 12 {
+                            format!("edit{copy}x{p}")
+                        } else {
+                            format!("w{i}x{p}x{w}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn paragraph_of_copies_edited_throughout_is_not_boilerplate() {
+        // Six outlets carry one story, each with a word changed in every
+        // paragraph; one 12-word quote they all keep word for word.
+        let quote = (0..12)
+            .map(|w| format!("quote{w}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let texts: Vec<String> = (0..6)
+            .map(|c| format!("{}\n{quote}", edited(7, c)))
+            .collect();
+        let docs = seg_all(&texts);
+        let stats = learn(&refs(&docs), &Config::default());
+        assert!(stats.recurring.is_empty(), "{:?}", stats.recurring);
+        // By exact lines alone the copies look unrelated.
+        let exact = Config {
+            boilerplate_sketch: false,
+            ..Config::default()
+        };
+        assert_eq!(learn(&refs(&docs), &exact).recurring.len(), 1);
+    }
+
+    #[test]
+    fn site_template_stays_boilerplate_however_large() {
+        // Unrelated short articles of one site under a four-line
+        // template: the template is close to half of every document, so
+        // whole-document sketches would call them related. Lines both
+        // documents have are left out of the sketch comparison.
+        let template: Vec<String> = (0..4)
+            .map(|l| {
+                (0..10)
+                    .map(|w| format!("site{l}x{w}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let texts: Vec<String> = (0..6)
+            .map(|i| {
+                let body: Vec<String> = article(i).lines().take(4).map(str::to_string).collect();
+                format!("{}\n{}", body.join("\n"), template.join("\n"))
+            })
+            .collect();
+        let docs = seg_all(&texts);
+        let stats = learn(&refs(&docs), &Config::default());
+        assert_eq!(stats.recurring.len(), 4);
+    }
+
+    /// The exact word-pair set of a document, as [`Sketch::of`] sees it.
+    fn pairs(seg: &Segmented) -> AHashSet<u64> {
+        let mut out = AHashSet::new();
+        for l in &seg.lines {
+            let toks = &seg.tokens[l.tok_start as usize..l.tok_end as usize];
+            if toks.len() == 1 {
+                out.insert(hash::seq(toks, hash::PAIR_SEED));
+            }
+            out.extend(toks.windows(2).map(|w| hash::seq(w, hash::PAIR_SEED)));
+        }
+        out
+    }
+
+    #[test]
+    fn sketch_estimates_exact_jaccard_on_real_text() {
+        // The seed articles, and copies of them with every k-th word
+        // replaced, compared with each other: sketch estimate against the
+        // exact Jaccard similarity of their word-pair sets.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .expect("data")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        names.sort();
+        let mut texts = Vec::new();
+        for p in &names {
+            let text = std::fs::read_to_string(p).expect("seed");
+            texts.push(text.clone());
+            for k in [3, 5, 9, 17] {
+                let mut n = 0;
+                let edited: String = text
+                    .split_inclusive(char::is_whitespace)
+                    .map(|w| {
+                        n += 1;
+                        if n % k == 0 {
+                            "بدل "
+                        } else {
+                            w
+                        }
+                    })
+                    .collect();
+                texts.push(edited);
+            }
+        }
+        let segs = seg_all(&texts);
+        let sets: Vec<AHashSet<u64>> = segs.iter().map(pairs).collect();
+        let sketches: Vec<Sketch> = segs.iter().map(Sketch::of).collect();
+        let (mut n, mut err_sum, mut worst) = (0, 0.0, 0.0f64);
+        let mut high = 0;
+        for i in 0..texts.len() {
+            for j in i + 1..texts.len() {
+                let inter = sets[i].intersection(&sets[j]).count() as f64;
+                let exact = inter / (sets[i].len() as f64 + sets[j].len() as f64 - inter);
+                let est = sketches[i].jaccard(&sketches[j], &[0; 4]).expect("bins");
+                let err = (est - exact).abs();
+                n += 1;
+                err_sum += err;
+                worst = worst.max(err);
+                high += usize::from(exact > 0.3);
+            }
+        }
+        let mean = err_sum / f64::from(n);
+        eprintln!("{n} pairs, {high} above 0.3, mean error {mean:.3}, worst {worst:.3}");
+        assert!(high >= 20, "the edited copies are similar: {high}");
+        // 32 bins: standard error at most 0.09.
+        assert!(mean < 0.05, "mean error {mean}");
+        assert!(worst < 0.3, "worst error {worst}");
     }
 }

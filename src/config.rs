@@ -87,6 +87,14 @@ pub struct Config {
     pub boilerplate_min_docs: usize,
     /// See `boilerplate_min_docs`. Default `8`.
     pub short_line_words: usize,
+    /// Whether the boilerplate stage also judges two documents related
+    /// by a sketch of their word pairs (`boilerplate::Sketch`), not only
+    /// by the lines they share exactly, so that a paragraph of copies
+    /// edited throughout is not taken for boilerplate. Indexes of formats
+    /// 1 to 3 were built without it and are answered without it.
+    /// Default `true`.
+    #[serde(default = "default_true")]
+    pub boilerplate_sketch: bool,
     /// Markers that open an appended tail ("read also" blocks), matched on
     /// normalized words at the start of a line. Default: Arabic, English
     /// and French variants, see [`DEFAULT_TAIL_MARKERS`].
@@ -114,6 +122,10 @@ pub struct Config {
 }
 
 fn default_trailing_tails() -> bool {
+    true
+}
+
+fn default_true() -> bool {
     true
 }
 
@@ -229,6 +241,7 @@ impl Default for Config {
             trailing_tails: true,
             boilerplate_min_docs: 3,
             short_line_words: 8,
+            boilerplate_sketch: true,
             tail_markers: DEFAULT_TAIL_MARKERS
                 .iter()
                 .map(|s| (*s).to_string())

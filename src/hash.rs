@@ -18,6 +18,9 @@ pub const BAND_SEED: u64 = 0x6e65_6172_6475_7004;
 pub const MINHASH_SEED: u64 = 0x6e65_6172_6475_7005;
 /// Seed for fingerprints of whole shingle sets (exact-duplicate grouping).
 pub const SET_SEED: u64 = 0x6e65_6172_6475_7006;
+/// Seed for the word pairs of a document's relatedness sketch
+/// (`boilerplate::Sketch`).
+pub const PAIR_SEED: u64 = 0x6e65_6172_6475_7007;
 
 /// Hashes one normalized token.
 #[inline]

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::analysis::{relation_of, Boiler, Delta, Part, Record, VPair, ITEM_MASK, KEY_MASK};
 use super::columns::Keys;
 use super::store::Index;
+use crate::boilerplate::LineSet;
 use crate::corpus::Document;
 use crate::error::{Error, Result};
 use crate::verify::Relation;
@@ -308,9 +309,8 @@ impl<'a> Archive<'a> {
     }
 
     /// The line set of document `d`: (hash, words), sorted by hash.
-    pub fn line_set(&self, d: u32) -> Vec<(u64, u32)> {
-        let (h, w) = self.home(d).line_set(d);
-        h.iter().zip(w.iter()).collect()
+    pub fn line_set(&self, d: u32) -> LineSet {
+        self.home(d).line_set(d)
     }
 
     /// The documents carrying line `hash`, with its words, in document

@@ -39,7 +39,7 @@ use crate::verify::{self, Relation, Scores};
 /// kept.
 pub(crate) type Found = (u32, Relation, f64, f64);
 
-use crate::boilerplate::related;
+use crate::boilerplate::{related, LineSet};
 
 /// Whether line `hash` is recurring boilerplate among the documents of
 /// `run` (document, words), sorted by document, whose line sets `set`
@@ -48,7 +48,7 @@ fn recurring<'a>(
     state: &State,
     hash: u64,
     run: &[(u32, u32)],
-    set: &dyn Fn(u32) -> &'a [(u64, u32)],
+    set: &dyn Fn(u32) -> &'a LineSet,
 ) -> bool {
     crate::boilerplate::is_recurring(run[0].1 as usize, run.len(), &state.cfg, |i, j| {
         related(set(run[i].0), set(run[j].0), hash)
@@ -58,21 +58,18 @@ fn recurring<'a>(
 /// How `d` changes the boilerplate statistics: the recurring lines of
 /// `d`, and the line hashes of indexed documents whose status `d` changes
 /// (with their new status).
-fn boilerplate_changes(
-    state: &State,
-    lines: &[(u64, u32)],
-) -> (AHashSet<u64>, AHashMap<u64, bool>) {
+fn boilerplate_changes(state: &State, doc: &LineSet) -> (AHashSet<u64>, AHashMap<u64, bool>) {
     let n = state.corpus.docs.len() as u32;
-    let set = |i: u32| -> &[(u64, u32)] {
+    let set = |i: u32| -> &LineSet {
         if i == n {
-            lines
+            doc
         } else {
             &state.line_sets[i as usize]
         }
     };
     let mut recurring_d = AHashSet::new();
     let mut flips = AHashMap::new();
-    for &(h, w) in lines {
+    for &(h, w) in &doc.lines {
         let lo = state.lines.partition_point(|x| x.0 < h);
         let hi = lo + state.lines[lo..].partition_point(|x| x.0 == h);
         if lo == hi {
@@ -128,6 +125,7 @@ fn dirty_docs(state: &State, flips: &AHashMap<u64, bool>) -> Option<BTreeMap<u32
     }
     for x in ids {
         let recurring = state.line_sets[x as usize]
+            .lines
             .iter()
             .map(|&(h, _)| h)
             .filter(|h| {
@@ -154,7 +152,8 @@ pub(crate) fn relate(state: &State, text: &str, seg: &Segmented) -> Option<Vec<F
         // Tails without a marker depend on the whole corpus.
         return None;
     }
-    let (recurring, flips) = boilerplate_changes(state, &line_set(seg));
+    let (recurring, flips) =
+        boilerplate_changes(state, &line_set(seg, state.cfg.boilerplate_sketch));
     let view = View::new(state, dirty_docs(state, &flips)?);
     let body = body_of(text, seg, recurring, state.cfg.shingle_words);
     let mut found = document_edges(&view, &body.shingles);

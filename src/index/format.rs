@@ -1,10 +1,11 @@
-//! The file layout of an index (formats 1 to 3): a fixed header with two
+//! The file layout of an index (formats 1 to 4): a fixed header with two
 //! commit slots, then a sequence of self-checksummed segments.
 //!
 //! ```text
 //! 0    magic  89 4E 44 58 0D 0A 1A 0A   ("\x89NDX\r\n\x1a\n")
-//! 8    format version, u32 LE (3; 2 for files without tails segments,
-//!      1 for files without analysis segments)
+//! 8    format version, u32 LE (4; 3 for files whose analysis has no
+//!      boilerplate sketches, 2 for files without tails segments, 1 for
+//!      files without analysis segments)
 //! 12   header length, u32 LE (128): where the first segment starts
 //! 16   commit slot 0 (32 bytes)
 //! 48   commit slot 1 (32 bytes)
@@ -18,10 +19,14 @@
 //! ```
 //!
 //! Segment kinds: 1 parameters (first and only once), 2 documents, 3
-//! analysis (format 2 and later; see `analysis.rs`), 4 tails (format 3;
+//! analysis (format 2 and later; see `analysis.rs`), 4 tails (format 3
+//! and later;
 //! see `trail.rs`). A format 2 file stays format 2 when documents are
 //! added (it gets no tails segment); `index compact` rewrites it as
-//! format 3.
+//! format 4. Format 4 is format 3 with the boilerplate stage's sketches
+//! (`boilerplate::Sketch`) in the analysis; the analysis of a format 1
+//! to 3 file was computed without them, and the file is answered without
+//! them (`Params::config`) until `index compact` analyses it again.
 //!
 //! The valid slot (checksum right, generation ≥ 1) with the highest
 //! generation is the committed state: the file's first `end` bytes, made
@@ -43,7 +48,7 @@ use crate::error::{Error, Result};
 /// Magic bytes opening every index file.
 pub const MAGIC: [u8; 8] = *b"\x89NDX\r\n\x1a\n";
 /// The format version this build writes.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// The oldest format version this build reads.
 pub const OLDEST: u32 = 1;
 /// Bytes before the first segment.

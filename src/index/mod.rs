@@ -597,7 +597,10 @@ pub fn compact(path: &Path) -> Result<Written> {
         store::params_segment(path, index.params())?,
         store::merged_segment(&index)?,
     ];
-    if let Some(ar) = Archive::open(&index)? {
+    // The file is rewritten in this build's format: an analysis of an
+    // older one is redone, as this format does it.
+    let current = index.version() == format::VERSION;
+    if let Some(ar) = Archive::open(&index)?.filter(|_| current) {
         segments.push(store::analysis_segment(path, &ar.to_snapshot())?);
         // A stale tails segment is left out (the next add with tails
         // without a marker writes a new one).
@@ -605,17 +608,43 @@ pub fn compact(path: &Path) -> Result<Written> {
             segments.push(store::tails_segment(path, t)?);
         }
     } else {
-        // A format 1 index: analyse it now.
-        let cfg = index.params().config(&Config::default());
+        // An older format: analyse it now.
+        let mut params = index.params().clone();
+        params.format = format::VERSION;
+        let cfg = params.config(&Config::default());
         let input = Input {
             docs: index.documents()?,
             ..Input::default()
         };
-        let empty = Archive::empty();
-        let job = Job::analyse_all(&empty, &input);
-        let found = pipeline::in_pool(&cfg, || engine::run(&job, &cfg, &crate::progress::Silent))?;
-        if let Ok(Outcome { delta: Some(d), .. }) = found {
+        // As a build analyses (tails without a marker included).
+        let tails = cfg.passages && cfg.trailing_tails;
+        let mut empty = Archive::empty();
+        if tails {
+            empty.trail = Some(trail::Trail::empty());
+        }
+        let job = Job {
+            report: tails,
+            ..Job::analyse_all(&empty, &input)
+        };
+        let silent = &crate::progress::Silent;
+        let (delta, trail) = pipeline::in_pool(&cfg, || {
+            Ok(match engine::run(&job, &cfg, silent)? {
+                Ok(Outcome {
+                    delta: Some(d),
+                    trail,
+                    ..
+                }) => {
+                    let trail = trail.or_else(|| trail_of(input.docs.clone(), &cfg, silent));
+                    (Some(d), trail)
+                }
+                _ => (None, None),
+            })
+        })?;
+        if let Some(d) = delta {
             segments.push(store::analysis_segment(path, &d)?);
+        }
+        if let Some(t) = trail {
+            segments.push(store::tails_segment(path, &t)?);
         }
     }
     let bytes = format::write_new(path, &segments)?;

@@ -28,6 +28,11 @@ pub struct Params {
     pub seeds: [u64; 6],
     /// The analysis settings of the build.
     pub settings: Settings,
+    /// The file's format version (not stored in this segment: set from
+    /// the file header when the index is opened). Some analysis choices
+    /// follow it rather than a stored setting: see [`Params::config`].
+    #[serde(skip)]
+    pub format: u32,
 }
 
 /// The analysis fields of [`Config`] (everything but the input field
@@ -74,6 +79,7 @@ impl Params {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             seeds: SEEDS,
             settings: Settings::from_config(cfg),
+            format: crate::index::format::VERSION,
         }
     }
 
@@ -112,6 +118,8 @@ impl Params {
             tail_min_containment: s.tail_min_containment,
         };
         cfg.story_min_coverage = s.story_min_coverage;
+        // Formats 1 to 3 predate the relatedness sketch.
+        cfg.boilerplate_sketch = self.format >= 4;
         cfg
     }
 

@@ -54,7 +54,7 @@ pub(crate) struct State {
     /// Every (line hash, document, words) of the line sets, sorted.
     pub lines: Vec<(u64, u32, u32)>,
     /// Each document's line set: (hash, words), sorted by hash.
-    pub line_sets: Vec<Vec<(u64, u32)>>,
+    pub line_sets: Vec<boilerplate::LineSet>,
     /// Exact-duplicate groups, by first member.
     pub groups: Vec<Vec<u32>>,
     /// Group of each document (`u32::MAX` for an empty body).
@@ -145,12 +145,15 @@ impl State {
         assert!(n < (1 << ITEM_BITS) / 2, "at most 2^23 indexed documents");
         let segs: Vec<&Segmented> = corpus.docs.iter().map(|d| &d.seg).collect();
         let stats = boilerplate::learn(&segs, cfg);
-        let line_sets: Vec<Vec<(u64, u32)>> = segs.par_iter().map(|s| line_set(s)).collect();
+        let line_sets: Vec<boilerplate::LineSet> = segs
+            .par_iter()
+            .map(|s| line_set(s, cfg.boilerplate_sketch))
+            .collect();
         drop(segs);
         let mut lines: Vec<(u64, u32, u32)> = line_sets
             .iter()
             .enumerate()
-            .flat_map(|(d, s)| s.iter().map(move |&(h, w)| (h, d as u32, w)))
+            .flat_map(|(d, s)| s.lines.iter().map(move |&(h, w)| (h, d as u32, w)))
             .collect();
         lines.par_sort_unstable();
         let mut bodies = pipeline::bodies(&corpus, cfg, progress);

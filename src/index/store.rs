@@ -145,8 +145,9 @@ impl Index {
             })
             .collect::<Result<_>>()?;
         let payload = |i: usize| payloads[i].as_ref().map(|p| bytes_of(map.as_deref(), p));
-        let params: Params = codec::decode(payload(0).unwrap_or_default())
+        let mut params: Params = codec::decode(payload(0).unwrap_or_default())
             .map_err(|e| bad(path, format!("parameters segment: {e}")))?;
+        params.format = layout.version;
         let mut docs = Vec::new();
         for (i, s) in layout.segments.iter().enumerate() {
             if s.kind != Kind::Docs {

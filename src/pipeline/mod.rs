@@ -109,7 +109,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                         let doc = doc.map(|d| {
                             let seg = segment(&d.text, norm, &markers);
                             if spilling {
-                                Parsed::Spilled(store::spill_one(d, &seg))
+                                Parsed::Spilled(store::spill_one(d, &seg, cfg.boilerplate_sketch))
                             } else {
                                 Parsed::Held(d, seg)
                             }
@@ -159,7 +159,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
             } else if held > cfg.spill_above {
                 match store::Writer::start(s, cfg) {
                     Ok(mut w) => {
-                        let sent = store::spill_all(&mut out.docs, &mut w);
+                        let sent = store::spill_all(&mut out.docs, &mut w, cfg.boilerplate_sketch);
                         writer = Some(w);
                         if !sent {
                             break;

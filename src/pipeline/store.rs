@@ -32,7 +32,7 @@ pub struct Spilled {
     pub(crate) hot_lens: Vec<u32>,
     /// Each document's lines as (hash, words), sorted, for boilerplate
     /// statistics (what [`crate::boilerplate::learn`] would compute).
-    pub(crate) line_sets: Vec<Vec<(u64, u32)>>,
+    pub(crate) line_sets: Vec<boilerplate::LineSet>,
 }
 
 /// One document's text and segmentation, borrowed or read back.
@@ -331,10 +331,10 @@ pub(super) struct SpilledDoc {
     pub(super) record: Vec<u8>,
     pub(super) text_len: u32,
     pub(super) hot_len: u32,
-    pub(super) line_set: Vec<(u64, u32)>,
+    pub(super) line_set: boilerplate::LineSet,
 }
 
-pub(super) fn spill_one(mut doc: Document, seg: &Segmented) -> SpilledDoc {
+pub(super) fn spill_one(mut doc: Document, seg: &Segmented, sketch: bool) -> SpilledDoc {
     let mut record = Vec::with_capacity(doc.text.len() + seg.tokens.len() * 10 + 64);
     let hot_len = encode(&doc.text, seg, &mut record) as u32;
     let text_len = doc.text.len() as u32;
@@ -344,7 +344,7 @@ pub(super) fn spill_one(mut doc: Document, seg: &Segmented) -> SpilledDoc {
         record,
         text_len,
         hot_len,
-        line_set: boilerplate::line_set(seg),
+        line_set: boilerplate::line_set(seg, sketch),
     }
 }
 
@@ -355,7 +355,7 @@ pub(super) struct Writer<'s> {
     pub(super) handle: std::thread::ScopedJoinHandle<'s, Result<crate::spill::Records>>,
     pub(super) text_lens: Vec<u32>,
     pub(super) hot_lens: Vec<u32>,
-    pub(super) line_sets: Vec<Vec<(u64, u32)>>,
+    pub(super) line_sets: Vec<boilerplate::LineSet>,
 }
 
 impl<'s> Writer<'s> {
@@ -387,7 +387,7 @@ impl<'s> Writer<'s> {
 
 /// Moves the texts and segmentations held so far to the spill file.
 /// Returns false when the writer has stopped (on an error it reports).
-pub(super) fn spill_all(docs: &mut [Doc], w: &mut Writer<'_>) -> bool {
+pub(super) fn spill_all(docs: &mut [Doc], w: &mut Writer<'_>, sketch: bool) -> bool {
     for chunk in docs.chunks_mut(4096) {
         let ones: Vec<SpilledDoc> = chunk
             .par_iter_mut()
@@ -398,7 +398,7 @@ pub(super) fn spill_all(docs: &mut [Doc], w: &mut Writer<'_>) -> bool {
                     source: None,
                     text: std::mem::take(&mut d.doc.text),
                 };
-                spill_one(doc, &seg)
+                spill_one(doc, &seg, sketch)
             })
             .collect();
         let mut records = Vec::with_capacity(ones.len());

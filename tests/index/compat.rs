@@ -104,3 +104,33 @@ fn format_3_fixture_answers_tails_without_a_marker_from_its_state() {
         "{water:?}"
     );
 }
+
+/// Compaction rewrites an older file in this build's format, redoing its
+/// analysis as this format does it (with the boilerplate stage's
+/// sketches): the compacted format 3 fixture answers as a scan with
+/// today's settings does, from its analysis.
+#[test]
+fn compacted_format_3_fixture_answers_in_the_current_format() {
+    let dir = tempdir();
+    let archive = dir.path().join("v3.ndx");
+    std::fs::copy(fixtures().join("index_v3.ndx"), &archive).expect("copy");
+    let before = Index::open(&archive).expect("format 3 fixture");
+    assert!(!before.params().config(&cfg(1)).boilerplate_sketch);
+    drop(before);
+    index::compact(&archive).expect("compact");
+    let index = Index::open(&archive).expect("compacted");
+    assert_eq!(index.version(), index::format::VERSION);
+    let cfg = index.params().config(&Config {
+        threads: 1,
+        ..Config::default()
+    });
+    assert!(cfg.boilerplate_sketch);
+    let new = dir.path().join("water.txt");
+    std::fs::copy(fixtures().join("trailing/water.txt"), &new).expect("copy");
+    let (got, route) =
+        index::query_route(&index, std::slice::from_ref(&new), &cfg, &Silent).expect("query");
+    assert_eq!(route, index::Route::Analysis);
+    let (full, ids) = scan(&[fixtures().join("index_v3_docs")], &[new], &cfg);
+    assert_eq!(about(&got, &ids), about(&full, &ids));
+    assert_eq!(got.boilerplate, full.boilerplate);
+}

@@ -215,7 +215,7 @@ fn flipped_tails_byte_is_caught() {
     let archive = build(dir.path(), &[indexed()], &Config::default());
     let mut bytes = std::fs::read(&archive).expect("read");
     let layout = format::parse(&archive, &bytes).expect("valid");
-    assert_eq!(layout.version, 3);
+    assert_eq!(layout.version, format::VERSION);
     let s = layout
         .segments
         .iter()

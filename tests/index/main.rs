@@ -166,8 +166,8 @@ fn lcg(mut state: u64) -> impl FnMut(usize) -> usize {
 
 /// Documents made of lines drawn from a small pool (seed paragraphs,
 /// short datelines and bylines, "read also" markers), many sharing
-/// lines, some copies of others: lines flip into boilerplate, groups
-/// and buckets change.
+/// lines, some copies of others, exact or edited throughout: lines flip
+/// into boilerplate, groups and buckets change.
 fn random_corpus(seed: u64, n: usize) -> Vec<Document> {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     let mut pool: Vec<String> = Vec::new();
@@ -191,8 +191,27 @@ fn random_corpus(seed: u64, n: usize) -> Vec<Document> {
     let mut next = lcg(seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
     let mut docs: Vec<Document> = Vec::new();
     for i in 0..n {
-        let text = if i > 0 && next(6) == 0 {
+        let copy = i > 0 && next(6) == 0;
+        let edited = !copy && i > 0 && next(6) == 0;
+        let text = if copy {
             docs[next(i)].text.clone()
+        } else if edited {
+            // A copy edited throughout: one word of every line replaced,
+            // so that it shares no line with its original (the
+            // boilerplate stage's sketches still relate the two).
+            let original = docs[next(i)].text.clone();
+            original
+                .lines()
+                .map(|l| {
+                    let mut words: Vec<&str> = l.split_whitespace().collect();
+                    if words.len() > 1 {
+                        let k = next(words.len());
+                        words[k] = ["بدل", "تعديل", "آخر"][next(3)];
+                    }
+                    words.join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
         } else {
             let lines = 2 + next(7);
             (0..lines)

@@ -19,7 +19,7 @@
 //! | header | recurring line hashes (snapshot) or those that flipped (delta); boilerplate list entries (all, or those that changed) |
 //! | ids | the added documents' ids |
 //! | records | per (re)described document: body words, shingle count, shingle-set fingerprint, has a tail |
-//! | line sets, line table | the added documents' distinct lines, by document and by hash |
+//! | line sets, line table | the added documents' distinct lines, by document and by hash; their boilerplate sketches (format 4: 32 minima and 32 tags each; the columns are left out when every sketch is empty) |
 //! | bands | LSH band keys of every new shingle set |
 //! | postings | body anchors, tail anchors and rare words (`key40 \| document`) |
 //! | common keys | anchor and rare-word keys held by more documents than count as evidence (or those that flipped) |
@@ -32,7 +32,7 @@ use super::columns::{put_all, run_table, table_bits, Fixed};
 
 mod read;
 
-use crate::boilerplate::Kind;
+use crate::boilerplate::{Kind, LineSet, Sketch};
 use crate::verify::Relation;
 pub(crate) use read::Part;
 
@@ -149,7 +149,7 @@ pub(crate) struct Delta {
     /// Records, sorted by document.
     pub records: Vec<Record>,
     /// Line sets of the added documents.
-    pub line_sets: Vec<Vec<(u64, u32)>>,
+    pub line_sets: Vec<LineSet>,
     /// Band entries `(key, band, set)`, sorted.
     pub bands: Vec<(u64, u8, u64)>,
     /// Body anchor postings, sorted.
@@ -251,6 +251,11 @@ enum Column {
     LS,
     LGoneH,
     LGoneO,
+    /// Sketch minima of the line sets, [`SKETCH_BINS`] per document
+    /// (format 4; absent when every sketch is empty).
+    LsMins,
+    /// Their tags.
+    LsTags,
 }
 
 struct Out {
@@ -308,22 +313,26 @@ impl Delta {
         o.col(
             Column::LsEnds,
             self.line_sets.iter().map(|s| {
-                end += s.len() as u32;
+                end += s.lines.len() as u32;
                 end
             }),
         );
-        o.col(Column::LsHash, self.line_sets.iter().flatten().map(|x| x.0));
-        o.col(
-            Column::LsWords,
-            self.line_sets.iter().flatten().map(|x| x.1),
-        );
+        let lines = || self.line_sets.iter().flat_map(|s| &s.lines);
+        o.col(Column::LsHash, lines().map(|x| x.0));
+        o.col(Column::LsWords, lines().map(|x| x.1));
+        let empty = Sketch::default();
+        if self.line_sets.iter().any(|s| s.sketch != empty) {
+            let sketches = || self.line_sets.iter().map(|s| &s.sketch);
+            o.col(Column::LsMins, sketches().flat_map(|s| s.mins));
+            o.col(Column::LsTags, sketches().flat_map(|s| s.tags));
+        }
         let mut table: Vec<(u64, u32, u32)> = self
             .line_sets
             .iter()
             .enumerate()
             .flat_map(|(i, s)| {
                 let d = self.first + i as u32;
-                s.iter().map(move |&(h, w)| (h, d, w))
+                s.lines.iter().map(move |&(h, w)| (h, d, w))
             })
             .collect();
         table.sort_unstable();
@@ -382,6 +391,16 @@ pub(crate) const KEY_MASK: u64 = !ITEM_MASK;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::boilerplate::SKETCH_BINS;
+
+    fn sketch() -> Sketch {
+        let mut s = Sketch::default();
+        for b in 0..SKETCH_BINS {
+            s.mins[b] = 1000 + b as u32;
+            s.tags[b] = b as u8;
+        }
+        s
+    }
 
     #[test]
     fn delta_round_trips_and_damage_is_an_error() {
@@ -398,7 +417,16 @@ mod tests {
                 set: 99,
                 tail: true,
             }],
-            line_sets: vec![vec![(5, 3), (8, 2)], vec![(5, 3)]],
+            line_sets: vec![
+                LineSet {
+                    lines: vec![(5, 3), (8, 2)],
+                    sketch: Sketch::default(),
+                },
+                LineSet {
+                    lines: vec![(5, 3)],
+                    sketch: sketch(),
+                },
+            ],
             anchors: vec![(1 << 40) | 1, (2 << 40)],
             joins: vec![(0, 1, JOIN_STORY)],
             ..Delta::default()
@@ -407,8 +435,8 @@ mod tests {
         let p = Part::decode(&bytes).expect("decode");
         assert_eq!((p.id(0), p.id(1)), (Ok("a"), Ok("بـ")));
         assert_eq!(p.record(0), d.records[0]);
-        let (h, w) = p.line_set(0);
-        assert_eq!((h.iter().collect::<Vec<_>>(), w.get(1)), (vec![5, 8], 2));
+        assert_eq!(p.line_set(0), d.line_sets[0]);
+        assert_eq!(p.line_set(1), d.line_sets[1]);
         let run = p.lines.run(5, u64::MAX);
         assert_eq!(run.len(), 2);
         assert_eq!(p.lt_doc.get(run.start + 1), 1);

@@ -2,6 +2,7 @@
 //! payload, located by the header.
 
 use super::{kind_of, relation_of, Boiler, Column, Header, Record};
+use crate::boilerplate::{LineSet, Sketch, SKETCH_BINS};
 use crate::index::codec;
 use crate::index::columns::{Col, Fixed, Keys};
 
@@ -23,6 +24,8 @@ pub(crate) struct Part<'a> {
     pub ls_ends: Col<'a, u32>,
     pub ls_hash: Col<'a, u64>,
     pub ls_words: Col<'a, u32>,
+    pub ls_mins: Col<'a, u32>,
+    pub ls_tags: Col<'a, u8>,
     pub lines: Keys<'a>,
     pub lt_doc: Col<'a, u32>,
     pub lt_words: Col<'a, u32>,
@@ -129,6 +132,8 @@ impl<'a> Part<'a> {
             ls_ends: i.col(Column::LsEnds)?,
             ls_hash: i.col(Column::LsHash)?,
             ls_words: i.col(Column::LsWords)?,
+            ls_mins: i.col(Column::LsMins)?,
+            ls_tags: i.col(Column::LsTags)?,
             lines: i.keys(Column::LtHash, Column::LtTable)?,
             lt_doc: i.col(Column::LtDoc)?,
             lt_words: i.col(Column::LtWords)?,
@@ -204,6 +209,10 @@ impl<'a> Part<'a> {
         }
         same("line set", &[self.ls_ends.len(), added])?;
         same("line set", &[self.ls_hash.len(), self.ls_words.len()])?;
+        same("sketch", &[self.ls_mins.len(), self.ls_tags.len()])?;
+        if !self.ls_mins.is_empty() {
+            same("sketch", &[self.ls_mins.len(), added * SKETCH_BINS])?;
+        }
         let mut last = 0;
         for e in self.ls_ends.iter() {
             if e < last || e as usize > self.ls_hash.len() {
@@ -278,7 +287,7 @@ impl<'a> Part<'a> {
     }
 
     /// The line set of added document `d` (`first <= d < docs`).
-    pub fn line_set(&self, d: u32) -> (Col<'a, u64>, Col<'a, u32>) {
+    pub fn line_set(&self, d: u32) -> LineSet {
         let i = (d - self.first) as usize;
         let start = if i == 0 {
             0
@@ -286,10 +295,19 @@ impl<'a> Part<'a> {
             self.ls_ends.get(i - 1) as usize
         };
         let end = self.ls_ends.get(i) as usize;
-        (
-            self.ls_hash.slice(start..end),
-            self.ls_words.slice(start..end),
-        )
+        let hashes = self.ls_hash.slice(start..end);
+        let words = self.ls_words.slice(start..end);
+        let mut sketch = Sketch::default();
+        if !self.ls_mins.is_empty() {
+            for b in 0..SKETCH_BINS {
+                sketch.mins[b] = self.ls_mins.get(i * SKETCH_BINS + b);
+                sketch.tags[b] = self.ls_tags.get(i * SKETCH_BINS + b);
+            }
+        }
+        LineSet {
+            lines: hashes.iter().zip(words.iter()).collect(),
+            sketch,
+        }
     }
 
     /// Record `row`.

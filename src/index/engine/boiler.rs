@@ -3,12 +3,13 @@
 //! applied to every line hash they carry), and the report's list of
 //! boilerplate lines kept up to date document by document.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
 use super::docs::{Body, Doc};
-use crate::boilerplate::{is_recurring, related, Kind};
+use crate::boilerplate::{is_recurring, related, Kind, LineSet};
 use crate::config::Config;
 use crate::index::analysis::{kind_code, kind_of, Boiler};
 use crate::index::archive::Archive;
@@ -17,12 +18,12 @@ use crate::segment::{LineKind, Markers};
 
 /// The line hashes whose recurring status the new documents (`lines`,
 /// their line sets, indices from `ar.n`) change, sorted.
-pub(crate) fn flips(ar: &Archive, lines: &[&[(u64, u32)]], cfg: &Config) -> Vec<u64> {
+pub(crate) fn flips(ar: &Archive, lines: &[LineSet], cfg: &Config) -> Vec<u64> {
     let n = ar.n;
     let mut occ: Vec<(u64, u32, u32)> = lines
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| s.iter().map(move |&(h, w)| (h, n + i as u32, w)))
+        .flat_map(|(i, s)| s.lines.iter().map(move |&(h, w)| (h, n + i as u32, w)))
         .collect();
     occ.par_sort_unstable();
     let runs: Vec<&[(u64, u32, u32)]> = occ.chunk_by(|a, b| a.0 == b.0).collect();
@@ -32,11 +33,11 @@ pub(crate) fn flips(ar: &Archive, lines: &[&[(u64, u32)]], cfg: &Config) -> Vec<
             let h = run[0].0;
             let mut holders = ar.line_holders(h);
             holders.extend(run.iter().map(|x| (x.1, x.2)));
-            let set = |d: u32| -> Vec<(u64, u32)> {
+            let set = |d: u32| -> Cow<'_, LineSet> {
                 if d >= n {
-                    lines[(d - n) as usize].to_vec()
+                    Cow::Borrowed(&lines[(d - n) as usize])
                 } else {
-                    ar.line_set(d)
+                    Cow::Owned(ar.line_set(d))
                 }
             };
             let now = holders.len() >= 2

@@ -120,7 +120,7 @@ pub(crate) struct Doc {
     /// Lines and tokens.
     pub seg: Segmented,
     /// Its distinct lines with their words.
-    pub lines: Vec<(u64, u32)>,
+    pub lines: boilerplate::LineSet,
     /// Its body now.
     pub body: Body,
     /// Its body before (indexed documents whose body changes).
@@ -189,7 +189,7 @@ impl Docs {
             .map(|(doc, seg)| {
                 let body = Body::new(&doc.text, &seg, stats, cfg);
                 Doc {
-                    lines: line_set(&seg),
+                    lines: line_set(&seg, cfg.boilerplate_sketch),
                     document: doc,
                     seg,
                     body,

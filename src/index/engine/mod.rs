@@ -55,7 +55,7 @@ use super::analysis::Delta;
 use super::archive::Archive;
 use super::input::Input;
 use super::store::Index;
-use crate::boilerplate::{line_set, Stats};
+use crate::boilerplate::{line_set, LineSet, Stats};
 use crate::config::Config;
 use crate::corpus::Document;
 use crate::error::Result;
@@ -308,11 +308,13 @@ pub(crate) fn run(
     progress.start("segmenting", None);
     let new_docs: &[Document] = &job.input.docs;
     let segs = segment_all(new_docs, &markers);
-    let lines: Vec<Vec<(u64, u32)>> = segs.iter().map(line_set).collect();
+    let lines: Vec<LineSet> = segs
+        .iter()
+        .map(|s| line_set(s, cfg.boilerplate_sketch))
+        .collect();
     progress.finish();
     progress.start("boilerplate", None);
-    let line_refs: Vec<&[(u64, u32)]> = lines.iter().map(Vec::as_slice).collect();
-    let flips = boiler::flips(ar, &line_refs, cfg);
+    let flips = boiler::flips(ar, &lines, cfg);
     let mut recurring = ar.recurring.clone();
     for h in &flips {
         if !recurring.remove(h) {
