@@ -216,16 +216,18 @@ fn staged(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes the index of `input` at `path` (see [`build`]). Call inside
-/// [`pipeline::in_pool`].
-fn build_one(path: &Path, input: Input, cfg: &Config, progress: &dyn Progress) -> Result<Written> {
-    let mut segments = vec![
-        store::params_segment(path, &Params::new(cfg))?,
-        store::docs_segment(path, &input.docs, &cfg.input, store::now(), format::VERSION)?,
-    ];
-    // Tails without a marker: the engine decides them from the state
-    // of no documents, as an add does (the whole pipeline when it
-    // cannot).
+/// The analysis and tails segments of `input` analysed from scratch, as
+/// a build writes them. Tails without a marker: the engine decides them
+/// from the state of no documents, as an add does (the whole pipeline
+/// when it cannot). None when there is no analysis (two shingle sets
+/// sharing a fingerprint): queries then run the whole pipeline. Call
+/// inside [`pipeline::in_pool`].
+fn analysed(
+    path: &Path,
+    input: &Input,
+    cfg: &Config,
+    progress: &dyn Progress,
+) -> Result<Vec<Vec<u8>>> {
     let tails = cfg.passages && cfg.trailing_tails;
     let mut empty = Archive::empty();
     if tails {
@@ -233,10 +235,9 @@ fn build_one(path: &Path, input: Input, cfg: &Config, progress: &dyn Progress) -
     }
     let job = Job {
         report: tails,
-        ..Job::analyse_all(&empty, &input)
+        ..Job::analyse_all(&empty, input)
     };
-    // Without an analysis (two shingle sets sharing a fingerprint),
-    // queries run the whole pipeline.
+    let mut segments = Vec::new();
     if let Ok(Outcome {
         delta: Some(delta),
         trail,
@@ -244,14 +245,21 @@ fn build_one(path: &Path, input: Input, cfg: &Config, progress: &dyn Progress) -
     }) = engine::run(&job, cfg, progress)?
     {
         segments.push(store::analysis_segment(path, &delta)?);
-        let trail = match trail {
-            Some(t) => Some(t),
-            None => trail_of(input.docs.clone(), cfg, progress),
-        };
-        if let Some(t) = trail {
+        if let Some(t) = trail.or_else(|| trail_of(input.docs.clone(), cfg, progress)) {
             segments.push(store::tails_segment(path, &t)?);
         }
     }
+    Ok(segments)
+}
+
+/// Writes the index of `input` at `path` (see [`build`]). Call inside
+/// [`pipeline::in_pool`].
+fn build_one(path: &Path, input: Input, cfg: &Config, progress: &dyn Progress) -> Result<Written> {
+    let mut segments = vec![
+        store::params_segment(path, &Params::new(cfg))?,
+        store::docs_segment(path, &input.docs, &cfg.input, store::now(), format::VERSION)?,
+    ];
+    segments.extend(analysed(path, &input, cfg, progress)?);
     let bytes = format::write_new(path, &segments)?;
     Ok(Written {
         documents: input.docs.len(),
@@ -599,8 +607,12 @@ pub fn compact(path: &Path) -> Result<Written> {
     ];
     // The file is rewritten in this build's format: an analysis of an
     // older one is redone, as this format does it.
-    let current = index.version() == format::VERSION;
-    if let Some(ar) = Archive::open(&index)?.filter(|_| current) {
+    let archive = if index.version() == format::VERSION {
+        Archive::open(&index)?
+    } else {
+        None
+    };
+    if let Some(ar) = archive {
         segments.push(store::analysis_segment(path, &ar.to_snapshot())?);
         // A stale tails segment is left out (the next add with tails
         // without a marker writes a new one).
@@ -616,36 +628,10 @@ pub fn compact(path: &Path) -> Result<Written> {
             docs: index.documents()?,
             ..Input::default()
         };
-        // As a build analyses (tails without a marker included).
-        let tails = cfg.passages && cfg.trailing_tails;
-        let mut empty = Archive::empty();
-        if tails {
-            empty.trail = Some(trail::Trail::empty());
-        }
-        let job = Job {
-            report: tails,
-            ..Job::analyse_all(&empty, &input)
-        };
         let silent = &crate::progress::Silent;
-        let (delta, trail) = pipeline::in_pool(&cfg, || {
-            Ok(match engine::run(&job, &cfg, silent)? {
-                Ok(Outcome {
-                    delta: Some(d),
-                    trail,
-                    ..
-                }) => {
-                    let trail = trail.or_else(|| trail_of(input.docs.clone(), &cfg, silent));
-                    (Some(d), trail)
-                }
-                _ => (None, None),
-            })
-        })?;
-        if let Some(d) = delta {
-            segments.push(store::analysis_segment(path, &d)?);
-        }
-        if let Some(t) = trail {
-            segments.push(store::tails_segment(path, &t)?);
-        }
+        segments.extend(pipeline::in_pool(&cfg, || {
+            analysed(path, &input, &cfg, silent)
+        })?);
     }
     let bytes = format::write_new(path, &segments)?;
     Ok(Written {

@@ -82,15 +82,7 @@ fn format_3_fixture_answers_tails_without_a_marker_from_its_state() {
         ..Config::default()
     });
     assert!(cfg.trailing_tails);
-    let dir = tempdir();
-    let new = dir.path().join("water.txt");
-    std::fs::copy(fixtures().join("trailing/water.txt"), &new).expect("copy");
-    let (got, route) =
-        index::query_route(&index, std::slice::from_ref(&new), &cfg, &Silent).expect("query");
-    assert_eq!(route, index::Route::Analysis);
-    let (full, ids) = scan(&[fixtures().join("index_v3_docs")], &[new], &cfg);
-    assert_eq!(about(&got, &ids), about(&full, &ids));
-    assert_eq!(got.boilerplate, full.boilerplate);
+    let got = water_as_a_scan(&index, &cfg);
     let water = got
         .documents
         .iter()
@@ -125,12 +117,21 @@ fn compacted_format_3_fixture_answers_in_the_current_format() {
         ..Config::default()
     });
     assert!(cfg.boilerplate_sketch);
+    water_as_a_scan(&index, &cfg);
+}
+
+/// Queries `index` (built from `index_v3_docs/`) with a page that carries
+/// one of its articles after its own: answered from the stored analysis
+/// and tails state, as a scan would.
+fn water_as_a_scan(index: &Index, cfg: &Config) -> Report {
+    let dir = tempdir();
     let new = dir.path().join("water.txt");
     std::fs::copy(fixtures().join("trailing/water.txt"), &new).expect("copy");
     let (got, route) =
-        index::query_route(&index, std::slice::from_ref(&new), &cfg, &Silent).expect("query");
+        index::query_route(index, std::slice::from_ref(&new), cfg, &Silent).expect("query");
     assert_eq!(route, index::Route::Analysis);
-    let (full, ids) = scan(&[fixtures().join("index_v3_docs")], &[new], &cfg);
+    let (full, ids) = scan(&[fixtures().join("index_v3_docs")], &[new], cfg);
     assert_eq!(about(&got, &ids), about(&full, &ids));
     assert_eq!(got.boilerplate, full.boilerplate);
+    got
 }
