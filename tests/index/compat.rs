@@ -82,7 +82,7 @@ fn format_3_fixture_answers_tails_without_a_marker_from_its_state() {
         ..Config::default()
     });
     assert!(cfg.trailing_tails);
-    let got = water_as_a_scan(&index, &cfg);
+    let got = water_as_a_scan(&index, &cfg, &[fixtures().join("index_v3_docs")]);
     let water = got
         .documents
         .iter()
@@ -117,21 +117,49 @@ fn compacted_format_3_fixture_answers_in_the_current_format() {
         ..Config::default()
     });
     assert!(cfg.boilerplate_sketch);
-    water_as_a_scan(&index, &cfg);
+    water_as_a_scan(&index, &cfg, &[fixtures().join("index_v3_docs")]);
 }
 
-/// Queries `index` (built from `index_v3_docs/`) with a page that carries
-/// one of its articles after its own: answered from the stored analysis
-/// and tails state, as a scan would.
-fn water_as_a_scan(index: &Index, cfg: &Config) -> Report {
+/// Queries `index` (built from `indexed`, `index_v3_docs/` first) with a
+/// page that carries one of its articles after its own: answered from
+/// the stored analysis and tails state, as a scan would.
+fn water_as_a_scan(index: &Index, cfg: &Config, indexed: &[PathBuf]) -> Report {
     let dir = tempdir();
     let new = dir.path().join("water.txt");
     std::fs::copy(fixtures().join("trailing/water.txt"), &new).expect("copy");
     let (got, route) =
         index::query_route(index, std::slice::from_ref(&new), cfg, &Silent).expect("query");
     assert_eq!(route, index::Route::Analysis);
-    let (full, ids) = scan(&[fixtures().join("index_v3_docs")], &[new], cfg);
+    let (full, ids) = scan(indexed, &[new], cfg);
     assert_eq!(about(&got, &ids), about(&full, &ids));
     assert_eq!(got.boilerplate, full.boilerplate);
     got
+}
+
+/// Adding to a format 3 file keeps it format 3, analysed as it was built
+/// (without the boilerplate sketch): a query after the add still answers
+/// from the stored state, as a scan with that setting does.
+#[test]
+fn format_3_file_grows_as_format_3() {
+    let dir = tempdir();
+    let archive = dir.path().join("v3.ndx");
+    std::fs::copy(fixtures().join("index_v3.ndx"), &archive).expect("copy");
+    let base = Config {
+        threads: 1,
+        ..Config::default()
+    };
+    let cfg = Index::open(&archive)
+        .expect("format 3 fixture")
+        .params()
+        .config(&base);
+    assert!(!cfg.boilerplate_sketch);
+    index::add(&archive, &[new_docs()], &cfg, &Silent).expect("add");
+    let index = Index::open(&archive).expect("grown");
+    assert_eq!(index.version(), 3);
+    assert_eq!(index.params().config(&base), cfg);
+    water_as_a_scan(
+        &index,
+        &cfg,
+        &[fixtures().join("index_v3_docs"), new_docs()],
+    );
 }
