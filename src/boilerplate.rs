@@ -68,8 +68,13 @@ pub struct LineSet {
 
 /// Bins of a [`Sketch`].
 pub const SKETCH_BINS: usize = 32;
-/// Share of the smaller document's word pairs that the sketches must
-/// estimate in the other for the two to be related.
+/// Share of the smaller rest's word pairs (its lines the other document
+/// lacks) that the sketches must estimate in the other rest for the two
+/// documents to be related. Lower than the exact test's half because a
+/// rest also holds each document's own template and appended items.
+/// Measured exactly on a generated family of seven rewrites of one
+/// article (different sites, templates and "read also" tails): related
+/// rests share 0.42–0.77 of their word pairs, unrelated ones 0.00–0.02.
 const SKETCH_SHARE: f64 = 0.3;
 /// A bin no word pair fell in.
 const EMPTY: u32 = u32::MAX;
