@@ -12,6 +12,8 @@
 //! `boilerplate_min_docs` and one document per four words, so that a quoted
 //! wire paragraph shared by a few rewrites stays a shared passage.
 
+use std::sync::OnceLock;
+
 use ahash::AHashSet;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -78,6 +80,11 @@ pub const SKETCH_BINS: usize = 32;
 const SKETCH_SHARE: f64 = 0.3;
 /// A bin no word pair fell in.
 const EMPTY: u32 = u32::MAX;
+/// The sketch of no word pairs.
+static NO_SKETCH: Sketch = Sketch {
+    mins: [EMPTY; SKETCH_BINS],
+    tags: [0; SKETCH_BINS],
+};
 
 /// A one-permutation MinHash of a document's word pairs (two adjacent
 /// tokens of one line; a line of one token counts its token): each pair
@@ -99,10 +106,7 @@ pub struct Sketch {
 
 impl Default for Sketch {
     fn default() -> Self {
-        Sketch {
-            mins: [EMPTY; SKETCH_BINS],
-            tags: [0; SKETCH_BINS],
-        }
+        NO_SKETCH
     }
 }
 
@@ -183,13 +187,24 @@ pub fn line_set(seg: &Segmented, sketch: bool) -> LineSet {
 /// lines that documents of one site share (their template) still count
 /// only once, in the first test.
 pub fn related(a: &LineSet, b: &LineSet, skip: u64) -> bool {
+    related_by(&a.lines, &b.lines, skip, || (&a.sketch, &b.sketch))
+}
+
+/// [`related`] from two documents' lines, with their sketches asked for
+/// only when the lines they share do not decide.
+fn related_by<'s>(
+    a_l: &[(u64, u32)],
+    b_l: &[(u64, u32)],
+    skip: u64,
+    sketches: impl FnOnce() -> (&'s Sketch, &'s Sketch),
+) -> bool {
     let total = |s: &[(u64, u32)]| {
         s.iter()
             .filter(|x| x.0 != skip)
             .map(|x| x.1 as u64)
             .sum::<u64>()
     };
-    let (ta, tb) = (total(&a.lines), total(&b.lines));
+    let (ta, tb) = (total(a_l), total(b_l));
     let denom = ta.min(tb);
     if denom == 0 {
         return true;
@@ -200,7 +215,6 @@ pub fn related(a: &LineSet, b: &LineSet, skip: u64) -> bool {
         left_out[usize::from(t >> 6)] |= 1 << (t & 63);
     };
     leave_out(skip);
-    let (a_l, b_l) = (&a.lines, &b.lines);
     let (mut i, mut j, mut shared) = (0, 0, 0u64);
     while i < a_l.len() && j < b_l.len() {
         match a_l[i].0.cmp(&b_l[j].0) {
@@ -219,7 +233,8 @@ pub fn related(a: &LineSet, b: &LineSet, skip: u64) -> bool {
     if shared * 2 >= denom {
         return true;
     }
-    let Some(jac) = a.sketch.jaccard(&b.sketch, &left_out) else {
+    let (sa, sb) = sketches();
+    let Some(jac) = sa.jaccard(sb, &left_out) else {
         return false;
     };
     // |A ∩ B| = J (|A| + |B|) / (1 + J), with sizes counted in words.
@@ -257,15 +272,36 @@ pub(crate) fn is_recurring(
 
 /// Finds the recurring boilerplate lines of a corpus.
 pub fn learn(docs: &[&Segmented], cfg: &Config) -> Stats {
-    let sets: Vec<LineSet> = docs
-        .par_iter()
-        .map(|d| line_set(d, cfg.boilerplate_sketch))
-        .collect();
-    learn_sets(&sets, cfg)
+    let sets: Vec<LineSet> = docs.par_iter().map(|d| line_set(d, false)).collect();
+    // A document's sketch is computed the first time a relatedness test
+    // needs it: most are never asked for.
+    let sketches: Vec<OnceLock<Sketch>> = (0..docs.len()).map(|_| OnceLock::new()).collect();
+    let sketch = |d: usize| -> &Sketch {
+        if cfg.boilerplate_sketch {
+            sketches[d].get_or_init(|| Sketch::of(docs[d]))
+        } else {
+            &NO_SKETCH
+        }
+    };
+    recurring(&sets, cfg, |a, b, skip| {
+        related_by(&sets[a].lines, &sets[b].lines, skip, || {
+            (sketch(a), sketch(b))
+        })
+    })
 }
 
 /// [`learn`] from each document's [`line_set`].
 pub fn learn_sets(sets: &[LineSet], cfg: &Config) -> Stats {
+    recurring(sets, cfg, |a, b, skip| related(&sets[a], &sets[b], skip))
+}
+
+/// The recurring lines among `sets`, `related(a, b, line)` telling
+/// whether documents `a` and `b` are related once `line` is set aside.
+fn recurring(
+    sets: &[LineSet],
+    cfg: &Config,
+    related: impl Fn(usize, usize, u64) -> bool + Sync,
+) -> Stats {
     let mut occ: Vec<(u64, u32, u32)> = sets
         .iter()
         .enumerate()
@@ -281,7 +317,7 @@ pub fn learn_sets(sets: &[LineSet], cfg: &Config) -> Stats {
         .filter(|run| {
             let (hash, _, words) = run[0];
             is_recurring(words as usize, run.len(), cfg, |i, j| {
-                related(&sets[run[i].1 as usize], &sets[run[j].1 as usize], hash)
+                related(run[i].1 as usize, run[j].1 as usize, hash)
             })
         })
         .map(|run| run[0].0)
