@@ -85,7 +85,18 @@ impl Content<'_> {
                 let len = b.spilled.text_lens[i] as usize;
                 let mut raw = Vec::new();
                 records.read_suffix(i, len, &mut raw);
-                String::from_utf8(raw).expect("spilled text is UTF-8")
+                // simdutf8 checks several times faster than the standard
+                // library on Arabic text, which made this check 2.6% of a
+                // 300k scan's CPU time.
+                assert!(
+                    simdutf8::basic::from_utf8(&raw).is_ok(),
+                    "spilled text is UTF-8"
+                );
+                #[allow(unsafe_code)]
+                // SAFETY: checked just above.
+                unsafe {
+                    String::from_utf8_unchecked(raw)
+                }
             }),
         }
     }
