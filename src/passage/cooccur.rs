@@ -297,8 +297,81 @@ pub fn co_occurring_spilled(
     min_shared: &[usize],
     dir: &std::path::Path,
 ) -> Result<Vec<CoOccurring>> {
+    spilled_with_sample(n, keys, max_docs, min_shared, dir, SAMPLE)
+}
+
+/// Items whose keys [`co_occurring_spilled`] counts first: a key class
+/// held by more than `max_docs` of them is common whatever the other
+/// items hold, so its postings are not written at all.
+const SAMPLE: usize = 2 * BATCH;
+
+/// Key classes known to be common, with a bit table in front that
+/// answers most lookups (of keys that are not) without the hash set.
+struct Known {
+    bits: Vec<u64>,
+    classes: ahash::AHashSet<u64>,
+}
+
+/// Bits of [`Known`]'s table (2^20: 128 KiB).
+const KNOWN_BITS: u32 = 20;
+
+impl Known {
+    /// The key classes of `keys` (items' keys, repeats allowed) held by
+    /// more than `max_docs` items.
+    fn of<'k>(keys: impl Iterator<Item = &'k Vec<u64>>, max_docs: usize) -> Known {
+        let mut held: ahash::AHashMap<u64, u32> = ahash::AHashMap::new();
+        let mut classes = Vec::new();
+        for k in keys {
+            classes.clear();
+            classes.extend(k.iter().map(|&x| key_class(x)));
+            classes.sort_unstable();
+            classes.dedup();
+            for &c in &classes {
+                *held.entry(c).or_insert(0) += 1;
+            }
+        }
+        let mut known = Known {
+            bits: vec![0; 1 << (KNOWN_BITS - 6)],
+            classes: held
+                .into_iter()
+                .filter(|&(_, h)| h as usize > max_docs)
+                .map(|(c, _)| c)
+                .collect(),
+        };
+        for &c in &known.classes {
+            let b = Known::bit(c);
+            known.bits[b >> 6] |= 1 << (b & 63);
+        }
+        known
+    }
+
+    fn bit(class: u64) -> usize {
+        // Key classes are the top 40 bits of uniform hashes.
+        ((class >> ITEM_BITS) & ((1 << KNOWN_BITS) - 1)) as usize
+    }
+
+    fn has(&self, key: u64) -> bool {
+        let c = key_class(key);
+        let b = Known::bit(c);
+        self.bits[b >> 6] >> (b & 63) & 1 == 1 && self.classes.contains(&c)
+    }
+}
+
+/// [`co_occurring_spilled`], the first `sample` items counted first.
+fn spilled_with_sample(
+    n: usize,
+    keys: &(dyn Fn(usize) -> Vec<Vec<u64>> + Sync),
+    max_docs: &[usize],
+    min_shared: &[usize],
+    dir: &std::path::Path,
+    sample: usize,
+) -> Result<Vec<CoOccurring>> {
     assert!(n < 1 << ITEM_BITS, "at most 2^24 items");
     let families = max_docs.len();
+    let sampled: Vec<Vec<Vec<u64>>> = (0..sample.min(n)).into_par_iter().map(keys).collect();
+    let known: Vec<Known> = (0..families)
+        .map(|f| Known::of(sampled.iter().map(|k| &k[f]), max_docs[f]))
+        .collect();
     let part = |k: u64| (k >> (64 - PARTS.trailing_zeros())) as usize;
     let mut postings: Vec<Buckets> = (0..families)
         .map(|_| Buckets::new(dir, PARTS))
@@ -310,9 +383,15 @@ pub fn co_occurring_spilled(
             .fold(
                 || vec![vec![Vec::new(); PARTS]; families],
                 |mut acc: Vec<Vec<Vec<u64>>>, i| {
-                    for (f, ks) in keys(i).into_iter().enumerate() {
+                    let ks = match sampled.get(i) {
+                        Some(k) => k.clone(),
+                        None => keys(i),
+                    };
+                    for (f, ks) in ks.into_iter().enumerate() {
                         for k in ks {
-                            acc[f][part(k)].push(Posting::new(k, i).0);
+                            if !known[f].has(k) {
+                                acc[f][part(k)].push(Posting::new(k, i).0);
+                            }
                         }
                     }
                     acc
@@ -342,10 +421,11 @@ pub fn co_occurring_spilled(
         pending = filled;
     }
     write(&mut postings, pending)?;
+    drop(sampled);
     let mut out = Vec::with_capacity(families);
     for (f, mut buckets) in postings.into_iter().enumerate() {
         let mut pairs = Buckets::new(dir, RANGES)?;
-        let mut common = Vec::new();
+        let mut common: Vec<u64> = known[f].classes.iter().copied().collect();
         for p in 0..PARTS {
             let runs = Runs::of(buckets.take_map(p, Posting)?, max_docs[f]);
             common.extend_from_slice(&runs.common);
@@ -439,14 +519,63 @@ mod tests {
         let (a, b) = (fam(1, 7), fam(2, 3));
         let dir = tempfile::tempdir().expect("tempdir");
         let keys = |i: usize| vec![a[i].clone(), b[i].clone()];
-        let got = co_occurring_spilled(n, &keys, &[20, 5], &[5, 3], dir.path()).expect("spill");
         let want = [
             co_occurring(a.clone(), 20, 5),
             co_occurring(b.clone(), 5, 3),
         ];
-        for (g, w) in got.iter().zip(&want) {
-            assert!(!w.0.is_empty() && !w.1.is_empty());
-            assert_eq!(g, w);
+        // Common keys known from no sample, from a sample, and from the
+        // whole corpus.
+        for sample in [0, 40, 700, n] {
+            let got = spilled_with_sample(n, &keys, &[20, 5], &[5, 3], dir.path(), sample)
+                .expect("spill");
+            for (g, w) in got.iter().zip(&want) {
+                assert!(!w.0.is_empty() && !w.1.is_empty());
+                assert_eq!(g, w, "sample {sample}");
+            }
+        }
+        // The sample of 700 knows every common key of both families.
+        assert_eq!(
+            Known::of(a[..700].iter(), 20).classes.len(),
+            want[0].1.len()
+        );
+    }
+
+    #[test]
+    fn keys_known_common_from_a_sample_are_left_out_exactly() {
+        let n = 600;
+        let k = |x: u64| hash::mix(x, 11);
+        // Key 1 is in the first 30 items: a sample of 25 knows it is
+        // common (max_docs 20). Key 2 is in every 20th item, 30 in all:
+        // common, but in 2 of the sample. Pairs and triples of items
+        // share keys of their own.
+        let keys: Vec<Vec<u64>> = (0..n as u64)
+            .map(|i| {
+                let mut v = vec![k(1_000 + i / 2), k(100_000 + i / 3)];
+                if i < 30 {
+                    v.push(k(1));
+                }
+                if i % 20 == 0 {
+                    v.push(k(2));
+                }
+                v
+            })
+            .collect();
+        let want = co_occurring(keys.clone(), 20, 1);
+        assert_eq!(want.1.len(), 2);
+        let known = Known::of(keys[..25].iter(), 20);
+        assert!(known.has(k(1)) && !known.has(k(2)));
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sample in [0, 25, n] {
+            let got = spilled_with_sample(
+                n,
+                &|i| vec![keys[i].clone()],
+                &[20],
+                &[1],
+                dir.path(),
+                sample,
+            )
+            .expect("spill");
+            assert_eq!(got[0], want, "sample {sample}");
         }
     }
 
