@@ -95,7 +95,8 @@ static NO_SKETCH: Sketch = Sketch {
 /// Lines compare by exact hash, so a copy whose every paragraph has a
 /// word changed shares no line with its original. The sketch still finds
 /// the two related, and the tags let a comparison set aside the pairs of
-/// the one line being judged.
+/// the line being judged and of the lines both documents have (see
+/// [`related`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sketch {
     /// Least value per bin ([`EMPTY`] when none).
