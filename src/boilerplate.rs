@@ -99,7 +99,7 @@ static NO_SKETCH: Sketch = Sketch {
 /// [`related`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sketch {
-    /// Least value per bin ([`EMPTY`] when none).
+    /// Least value per bin (`u32::MAX` when none).
     pub mins: [u32; SKETCH_BINS],
     /// Tag of the line each minimum came from.
     pub tags: [u8; SKETCH_BINS],
@@ -183,7 +183,7 @@ pub fn line_set(seg: &Segmented, sketch: bool) -> LineSet {
 /// at least half the words of the smaller are on lines the other has too.
 /// Failing that, the rest of each (its lines the other lacks) are
 /// compared by their sketches: the two are related when at least
-/// [`SKETCH_SHARE`] of the smaller rest's word pairs are estimated to be
+/// `SKETCH_SHARE` (0.3) of the smaller rest's word pairs are estimated to be
 /// in the other rest. This finds copies edited throughout, while the
 /// lines that documents of one site share (their template) still count
 /// only once, in the first test.
