@@ -360,17 +360,25 @@ mod tests {
         v.iter().collect()
     }
 
-    fn article(i: usize) -> String {
-        // Distinct content: every word carries the article number.
+    /// Six lines of twelve words, `word(line, place)` each.
+    fn lines_of(word: impl Fn(usize, usize) -> String) -> String {
         (0..6)
-            .map(|p| {
-                (0..12)
-                    .map(|w| format!("w{i}x{p}x{w}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
+            .map(|p| (0..12).map(|w| word(p, w)).collect::<Vec<_>>().join(" "))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// `n` words `{prefix}0`, `{prefix}1`…
+    fn words(prefix: &str, n: usize) -> String {
+        (0..n)
+            .map(|w| format!("{prefix}{w}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn article(i: usize) -> String {
+        // Distinct content: every word carries the article number.
+        lines_of(|p, w| format!("w{i}x{p}x{w}"))
     }
 
     #[test]
@@ -398,10 +406,7 @@ mod tests {
 
     #[test]
     fn long_line_needs_more_documents() {
-        let para = (0..40)
-            .map(|w| format!("shared{w}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let para = words("shared", 40);
         let few: Vec<String> = (0..3).map(|i| format!("{}\n{para}", article(i))).collect();
         assert!(learn(&refs(&seg_all(&few)), &Config::default())
             .recurring
@@ -419,31 +424,20 @@ mod tests {
     /// that depends on `copy`), so that it shares no line with the
     /// original or with other copies.
     fn edited(i: usize, copy: usize) -> String {
-        (0..6)
-            .map(|p| {
-                (0..12)
-                    .map(|w| {
-                        if w == (copy * 5 + p) % 12 {
-                            format!("edit{copy}x{p}")
-                        } else {
-                            format!("w{i}x{p}x{w}")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        lines_of(|p, w| {
+            if w == (copy * 5 + p) % 12 {
+                format!("edit{copy}x{p}")
+            } else {
+                format!("w{i}x{p}x{w}")
+            }
+        })
     }
 
     #[test]
     fn paragraph_of_copies_edited_throughout_is_not_boilerplate() {
         // Six outlets carry one story, each with a word changed in every
         // paragraph; one 12-word quote they all keep word for word.
-        let quote = (0..12)
-            .map(|w| format!("quote{w}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let quote = words("quote", 12);
         let texts: Vec<String> = (0..6)
             .map(|c| format!("{}\n{quote}", edited(7, c)))
             .collect();
@@ -464,14 +458,7 @@ mod tests {
         // template: the template is close to half of every document, so
         // whole-document sketches would call them related. Lines both
         // documents have are left out of the sketch comparison.
-        let template: Vec<String> = (0..4)
-            .map(|l| {
-                (0..10)
-                    .map(|w| format!("site{l}x{w}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
+        let template: Vec<String> = (0..4).map(|l| words(&format!("site{l}x"), 10)).collect();
         let texts: Vec<String> = (0..6)
             .map(|i| {
                 let body: Vec<String> = article(i).lines().take(4).map(str::to_string).collect();
