@@ -72,6 +72,81 @@ static ARABIC: LazyLock<[[Fast; 256]; 2]> = LazyLock::new(|| {
     t
 });
 
+/// A byte-table entry: the bytes a character is written as in a token
+/// (`b0 | b1 << 8`) and how many of them (`<< 16`: 0 for a dropped
+/// character, 1 for ASCII, 2 for an Arabic-block character), or [`SEP`].
+type Entry = u32;
+
+/// The entry of a separator.
+const SEP: Entry = u32::MAX;
+
+fn entry(f: Fast) -> Entry {
+    match f {
+        Fast::Sep => SEP,
+        Fast::Drop => 0,
+        Fast::Keep(k) => {
+            let mut utf8 = [0u8; 4];
+            match *k.encode_utf8(&mut utf8).as_bytes() {
+                [x] => u32::from(x) | 1 << 16,
+                [x, y] => u32::from(x) | u32::from(y) << 8 | 2 << 16,
+                _ => unreachable!("the fast tables keep ASCII or Arabic-block characters"),
+            }
+        }
+        Fast::Slow => unreachable!("ASCII and the Arabic block never take the slow path"),
+    }
+}
+
+/// [`ARABIC`] as entries, by the low six bits of each UTF-8 byte pair:
+/// index `(lead & 3) << 6 | (continuation & 0x3F)` for lead bytes
+/// 0xD8–0xDB.
+static ARABIC_BYTES: LazyLock<[[Entry; 256]; 2]> = LazyLock::new(|| {
+    let mut t = [[SEP; 256]; 2];
+    for (fold, table) in t.iter_mut().enumerate() {
+        for (slot, &f) in table.iter_mut().zip(ARABIC[fold].iter()) {
+            *slot = entry(f);
+        }
+    }
+    t
+});
+
+/// ASCII bytes as entries: letters lower-cased, digits kept, the rest
+/// separators (what [`fast_with`] makes of them; a test checks it).
+static ASCII: [Entry; 128] = {
+    let mut t = [SEP; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase() as u32 | 1 << 16;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// The character starting at byte `i` of `text` (a character boundary).
+#[inline]
+fn char_at(text: &str, i: usize) -> char {
+    text[i..]
+        .chars()
+        .next()
+        .unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+/// `buf` as text: [`Normalizer`] only ever pushes whole UTF-8 sequences.
+#[inline]
+fn buf_str(buf: &[u8]) -> &str {
+    debug_assert!(std::str::from_utf8(buf).is_ok());
+    #[allow(unsafe_code)]
+    // SAFETY: `Normalizer::tokens` counts in the entries' bytes (ASCII
+    // bytes and the two bytes of Arabic-block characters, from
+    // `char::encode_utf8`) and `char::encode_utf8` output, never a
+    // partial sequence.
+    unsafe {
+        std::str::from_utf8_unchecked(buf)
+    }
+}
+
 /// The Arabic block, U+0600–U+06FF.
 fn arabic(c: char, ta_marbuta: bool) -> Fast {
     match c {
@@ -129,7 +204,10 @@ pub struct Token<'a> {
 #[derive(Debug, Default)]
 pub struct Normalizer {
     cfg: NormalizeConfig,
-    buf: String,
+    /// Scratch space for the current token, normalized into its first
+    /// bytes: only whole UTF-8 sequences are counted in (ASCII bytes,
+    /// two-byte Arabic-block characters, encoded characters).
+    buf: Vec<u8>,
     slow: String,
 }
 
@@ -138,63 +216,110 @@ impl Normalizer {
     pub fn new(cfg: NormalizeConfig) -> Self {
         Normalizer {
             cfg,
-            buf: String::new(),
+            buf: Vec::new(),
             slow: String::new(),
         }
     }
 
     /// Calls `f` with each token of `text`, in order. Spans are offset by
     /// `base` (the position of `text` in a larger document).
+    ///
+    /// Works on bytes: ASCII and the two-byte Arabic block (lead bytes
+    /// 0xD8–0xDB) go through byte tables without decoding characters;
+    /// any other character is decoded and classified as [`fast_with`]
+    /// does. The result is that of a character scan ([`tests`] checks it
+    /// against one).
     pub fn tokens(&mut self, text: &str, base: usize, mut f: impl FnMut(Token<'_>)) {
-        let table: &[Fast; 256] = &ARABIC[usize::from(self.cfg.ta_marbuta)];
-        let mut start: Option<usize> = None;
-        let mut slow = false;
-        self.buf.clear();
-        for (i, c) in text.char_indices() {
-            match fast_with(c, table) {
-                Fast::Keep(k) => {
-                    start.get_or_insert(i);
-                    self.buf.push(k);
+        let table = &ARABIC_BYTES[usize::from(self.cfg.ta_marbuta)];
+        let ascii = &ASCII;
+        let chars = &ARABIC[usize::from(self.cfg.ta_marbuta)];
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        // The entry of the character at `i` and its length in bytes; `None`
+        // for a character outside ASCII and the Arabic block.
+        let at = |i: usize| -> Option<(Entry, usize)> {
+            let b = bytes[i];
+            if b < 0x80 {
+                Some((ascii[b as usize], 1))
+            } else if b & 0xFC == 0xD8 {
+                let next = bytes.get(i + 1).copied().unwrap_or(0x80);
+                Some((table[usize::from(b & 3) << 6 | usize::from(next & 0x3F)], 2))
+            } else {
+                None
+            }
+        };
+        let mut i = 0;
+        'tokens: while i < n {
+            // Separators up to the token's first character.
+            let start = loop {
+                if i >= n {
+                    break 'tokens;
                 }
-                Fast::Drop => {
-                    start.get_or_insert(i);
-                }
-                Fast::Slow => {
-                    start.get_or_insert(i);
-                    slow = true;
-                }
-                Fast::Sep => {
-                    if let Some(s) = start.take() {
-                        self.emit(text, s, i, base, slow, &mut f);
-                        slow = false;
+                if let Some((e, len)) = at(i) {
+                    if e != SEP {
+                        break i;
                     }
+                    i += len;
+                } else {
+                    let c = char_at(text, i);
+                    if fast_with(c, chars) != Fast::Sep {
+                        break i;
+                    }
+                    i += c.len_utf8();
+                }
+            };
+            // The token's characters, written into `buf[..len]`.
+            let mut len = 0;
+            let mut slow = false;
+            while i < n {
+                if self.buf.len() < len + 4 {
+                    self.buf.resize(2 * self.buf.len() + 64, 0);
+                }
+                if let Some((e, step)) = at(i) {
+                    if e == SEP {
+                        break;
+                    }
+                    // Both bytes are written; only `e >> 16` count.
+                    self.buf[len] = e as u8;
+                    self.buf[len + 1] = (e >> 8) as u8;
+                    len += (e >> 16) as usize;
+                    i += step;
+                } else {
+                    let c = char_at(text, i);
+                    match fast_with(c, chars) {
+                        Fast::Sep => break,
+                        Fast::Drop => {}
+                        Fast::Keep(k) => {
+                            len += k.encode_utf8(&mut self.buf[len..]).len();
+                        }
+                        Fast::Slow => slow = true,
+                    }
+                    i += c.len_utf8();
                 }
             }
-        }
-        if let Some(s) = start {
-            self.emit(text, s, text.len(), base, slow, &mut f);
+            self.emit(text, start..i, base, slow, len, &mut f);
         }
     }
 
     fn emit(
         &mut self,
         text: &str,
-        s: usize,
-        e: usize,
+        span: std::ops::Range<usize>,
         base: usize,
         slow: bool,
+        len: usize,
         f: &mut impl FnMut(Token<'_>),
     ) {
+        let (s, e) = (span.start, span.end);
         if slow {
             self.emit_slow(&text[s..e], base + s, base + e, f);
-        } else if !self.buf.is_empty() {
+        } else if len > 0 {
             f(Token {
-                norm: &self.buf,
+                norm: buf_str(&self.buf[..len]),
                 start: base + s,
                 end: base + e,
             });
         }
-        self.buf.clear();
     }
 
     /// Full path for a token with characters outside ASCII and Arabic:
@@ -322,6 +447,84 @@ mod tests {
         }
     }
 
+    /// The character scan that [`Normalizer::tokens`] replaced: every
+    /// character decoded and classified by [`fast_with`]; (normalized,
+    /// start, end) of each token.
+    fn char_scan(text: &str, cfg: NormalizeConfig) -> Vec<(String, usize, usize)> {
+        let table = &ARABIC[usize::from(cfg.ta_marbuta)];
+        let mut n = Normalizer::new(cfg);
+        let mut out = Vec::new();
+        let mut start: Option<usize> = None;
+        let mut slow = false;
+        let mut buf = String::new();
+        let mut flush = |n: &mut Normalizer, s: usize, e: usize, slow: bool, buf: &mut String| {
+            if slow {
+                n.emit_slow(&text[s..e], s, e, &mut |t: Token<'_>| {
+                    out.push((t.norm.to_string(), t.start, t.end));
+                });
+            } else if !buf.is_empty() {
+                out.push((buf.clone(), s, e));
+            }
+            buf.clear();
+        };
+        for (i, c) in text.char_indices() {
+            match fast_with(c, table) {
+                Fast::Keep(k) => {
+                    start.get_or_insert(i);
+                    buf.push(k);
+                }
+                Fast::Drop => {
+                    start.get_or_insert(i);
+                }
+                Fast::Slow => {
+                    start.get_or_insert(i);
+                    slow = true;
+                }
+                Fast::Sep => {
+                    if let Some(s) = start.take() {
+                        flush(&mut n, s, i, slow, &mut buf);
+                        slow = false;
+                    }
+                }
+            }
+        }
+        if let Some(s) = start {
+            flush(&mut n, s, text.len(), slow, &mut buf);
+        }
+        out
+    }
+
+    fn byte_scan(text: &str, cfg: NormalizeConfig) -> Vec<(String, usize, usize)> {
+        let mut n = Normalizer::new(cfg);
+        let mut out = Vec::new();
+        n.tokens(text, 0, |t| out.push((t.norm.to_string(), t.start, t.end)));
+        out
+    }
+
+    #[test]
+    fn ascii_entries_are_the_fast_tables() {
+        for (b, &e) in ASCII.iter().enumerate() {
+            assert_eq!(e, entry(fast_with(char::from(b as u8), &ARABIC[0])), "{b}");
+        }
+    }
+
+    #[test]
+    fn byte_scan_is_the_char_scan_on_the_seed_articles() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("data/") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+            for ta_marbuta in [false, true] {
+                let cfg = NormalizeConfig { ta_marbuta };
+                let want = char_scan(&text, cfg);
+                assert!(!want.is_empty());
+                assert_eq!(byte_scan(&text, cfg), want);
+            }
+            seen += 1;
+        }
+        assert!(seen >= 5);
+    }
+
     proptest! {
         #[test]
         fn idempotent(s in "\\PC{0,40}") {
@@ -333,6 +536,21 @@ mod tests {
         fn idempotent_arabic(s in "[\u{0600}-\u{06FF}\u{FB50}-\u{FDFF}\u{FE70}-\u{FEFF} a-zA-Z0-9.،]{0,60}") {
             let once = norm(&s);
             prop_assert_eq!(norm(&once), once.clone());
+        }
+
+        #[test]
+        fn byte_scan_is_the_char_scan(s in "\\PC{0,60}", ta_marbuta in any::<bool>()) {
+            let cfg = NormalizeConfig { ta_marbuta };
+            prop_assert_eq!(byte_scan(&s, cfg), char_scan(&s, cfg));
+        }
+
+        #[test]
+        fn byte_scan_is_the_char_scan_on_arabic(
+            s in "[\u{0600}-\u{06FF}\u{0750}-\u{077F}\u{FB50}-\u{FDFF}\u{FE70}-\u{FEFF}\u{200B}-\u{200F}\u{00C0}-\u{00FF} a-zA-Z0-9.،\n]{0,80}",
+            ta_marbuta in any::<bool>(),
+        ) {
+            let cfg = NormalizeConfig { ta_marbuta };
+            prop_assert_eq!(byte_scan(&s, cfg), char_scan(&s, cfg));
         }
 
         #[test]

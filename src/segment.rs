@@ -130,6 +130,9 @@ pub struct Markers {
     labels: Vec<Vec<u64>>,
     /// Token hashes of each connective.
     connectives: Vec<Vec<u64>>,
+    /// The first token of every marker, label and connective, sorted: a
+    /// line opening with none of them is plain text (or opens with و).
+    openers: Vec<u64>,
     normalize: NormalizeConfig,
     /// Keep token spans.
     pub with_spans: bool,
@@ -145,7 +148,7 @@ impl Markers {
     /// Compiles the markers of `cfg`.
     pub fn new(cfg: &Config) -> Self {
         let mut norm = Normalizer::new(cfg.normalize);
-        Markers {
+        let mut markers = Markers {
             tail: cfg
                 .tail_markers
                 .iter()
@@ -159,9 +162,20 @@ impl Markers {
                 .filter(|h| !h.is_empty())
                 .collect(),
             connectives: CONNECTIVES.iter().map(|m| hashed(&mut norm, m)).collect(),
+            openers: Vec::new(),
             normalize: cfg.normalize,
             with_spans: cfg.passages,
-        }
+        };
+        let tails = markers.tail.iter().map(|(h, _)| h);
+        let mut openers: Vec<u64> = tails
+            .chain(&markers.labels)
+            .chain(&markers.connectives)
+            .filter_map(|h| h.first().copied())
+            .collect();
+        openers.sort_unstable();
+        openers.dedup();
+        markers.openers = openers;
+        markers
     }
 
     /// The text of tail marker `i` as configured.
@@ -177,7 +191,10 @@ impl Markers {
 
 /// Splits `text` into lines and tokens.
 pub fn segment(text: &str, norm: &mut Normalizer, markers: &Markers) -> Segmented {
-    let mut out = Segmented::default();
+    let mut out = Segmented {
+        tokens: Vec::with_capacity(text.len() / 8 + 16),
+        ..Segmented::default()
+    };
     let mut ends: Vec<usize> = Vec::new();
     let mut pos = 0usize;
     while pos <= text.len() {
@@ -243,6 +260,13 @@ fn classify(
     if is_shortcode(trimmed) {
         return LineKind::Shortcode;
     }
+    if markers.openers.binary_search(&toks[0]).is_err() {
+        return if opens_with_wa(trimmed) {
+            LineKind::Continuing
+        } else {
+            LineKind::Text
+        };
+    }
     let mut best: Option<(usize, u16, bool)> = None;
     for (i, (m, _)) in markers.tail.iter().enumerate() {
         if toks.starts_with(m) && best.is_none_or(|b| m.len() > b.0) {
@@ -268,13 +292,24 @@ fn classify(
             }
         }
     }
-    let opens_with_wa = trimmed
-        .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .starts_with('و');
-    if opens_with_wa || markers.connectives.iter().any(|m| toks.starts_with(m)) {
+    if opens_with_wa(trimmed) || markers.connectives.iter().any(|m| toks.starts_with(m)) {
         return LineKind::Continuing;
     }
     LineKind::Text
+}
+
+/// The line's first word starts with و ("and").
+fn opens_with_wa(trimmed: &str) -> bool {
+    // Most lines open with an Arabic letter (U+0621–U+064A, all
+    // alphanumeric): the answer without a Unicode property lookup.
+    if let Some(c) = trimmed.chars().next() {
+        if ('\u{0621}'..='\u{064A}').contains(&c) {
+            return c == 'و';
+        }
+    }
+    trimmed
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .starts_with('و')
 }
 
 /// `[ad_1]`, `[/caption]`, `[adsense id=3]`: a bracketed plugin code alone
