@@ -21,6 +21,16 @@ pub const SET_SEED: u64 = 0x6e65_6172_6475_7006;
 /// Seed for the word pairs of a document's relatedness sketch
 /// (`boilerplate::Sketch`).
 pub const PAIR_SEED: u64 = 0x6e65_6172_6475_7007;
+/// Seed for the check of a raw input record read back from its file (a
+/// spilled document's text is read again from a plain input file; this
+/// hash, kept from the first reading, tells whether the file changed).
+pub const RAW_SEED: u64 = 0x6e65_6172_6475_7008;
+
+/// Hashes the raw bytes of an input record.
+#[inline]
+pub fn raw(bytes: &[u8]) -> u64 {
+    xxh3_64_with_seed(bytes, RAW_SEED)
+}
 
 /// Hashes one normalized token.
 #[inline]

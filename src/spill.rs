@@ -124,13 +124,15 @@ impl Records {
     }
 }
 
+/// Reads `buf.len()` bytes of `file` at byte `at`.
 #[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
 }
 
+/// Reads `buf.len()` bytes of `file` at byte `at`.
 #[cfg(not(unix))]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
     // Without positioned reads, a cloned handle seeks privately.
     let mut f = file.try_clone()?;
     f.seek(SeekFrom::Start(at))?;

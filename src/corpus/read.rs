@@ -12,6 +12,9 @@ pub struct Record {
     pub file: u32,
     /// 1-based line for JSONL, 0 for a `.txt` file.
     pub line: u64,
+    /// Where the bytes start in the file (after decompression): the
+    /// record is `bytes.len()` bytes from there.
+    pub offset: u64,
     /// The bytes, without the line terminator.
     pub bytes: Vec<u8>,
 }
@@ -68,6 +71,7 @@ pub fn read_records(
                     batch.push(Record {
                         file: idx,
                         line: 0,
+                        offset: 0,
                         bytes,
                     });
                 }
@@ -79,15 +83,19 @@ pub fn read_records(
             }
         } else {
             let mut line = 0u64;
+            let mut pos = 0u64;
             loop {
                 let mut bytes = Vec::new();
                 match reader.read_until(b'\n', &mut bytes) {
                     Ok(0) => break,
-                    Ok(_) => {
+                    Ok(n) => {
                         line += 1;
+                        let mut offset = pos;
+                        pos += n as u64;
                         trim_eol(&mut bytes);
                         if line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
                             bytes.drain(..3);
+                            offset += 3;
                         }
                         if bytes.iter().all(u8::is_ascii_whitespace) {
                             continue;
@@ -96,6 +104,7 @@ pub fn read_records(
                         batch.push(Record {
                             file: idx,
                             line,
+                            offset,
                             bytes,
                         });
                     }
@@ -172,19 +181,24 @@ mod tests {
         let (files, _) = super::super::discover(&[dir.path().to_path_buf()]).expect("discover");
         let (recs, warns) = collect(&files);
         assert!(warns.is_empty(), "{warns:?}");
-        let got: Vec<(u32, u64, &[u8])> = recs
+        let got: Vec<(u32, u64, u64, &[u8])> = recs
             .iter()
-            .map(|r| (r.file, r.line, r.bytes.as_slice()))
+            .map(|r| (r.file, r.line, r.offset, r.bytes.as_slice()))
             .collect();
         let mut want = Vec::new();
         for f in 0..3 {
             want.extend([
-                (f, 1, &b"{\"id\":1}"[..]),
-                (f, 3, &b"{\"id\":2}"[..]),
-                (f, 4, &b"{\"id\":3}"[..]),
+                (f, 1, 0, &b"{\"id\":1}"[..]),
+                (f, 3, 11, &b"{\"id\":2}"[..]),
+                (f, 4, 20, &b"{\"id\":3}"[..]),
             ]);
         }
         assert_eq!(got, want);
+        // Each offset points at the record in the (decompressed) file.
+        for r in recs.iter().filter(|r| r.file == 0) {
+            let at = r.offset as usize;
+            assert_eq!(&body[at..at + r.bytes.len()], r.bytes.as_slice());
+        }
     }
 
     #[test]

@@ -192,6 +192,7 @@ pub fn run(
         let rec = Record {
             file: 0,
             line,
+            offset: 0,
             bytes,
         };
         let (doc, warns) = corpus::parse_record(&rec, &file, &cfg.input);

@@ -75,6 +75,10 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
         spilled: None,
     };
     let mut ids: AHashMap<String, u32> = AHashMap::new();
+    // Where each document held in memory would have its text read back
+    // from if the corpus spills.
+    let mut text_at: Vec<store::TextAt> = Vec::new();
+    let rereadable: Vec<bool> = out.files.iter().map(store::Inputs::rereadable).collect();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<corpus::Record>>(2);
     let (wtx, wrx) = std::sync::mpsc::channel::<Warning>();
     let mut failed: Option<crate::error::Error> = None;
@@ -108,10 +112,12 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                         let (doc, warns) = corpus::parse_record(rec, file, &cfg.input);
                         let doc = doc.map(|d| {
                             let seg = segment(&d.text, norm, &markers);
+                            let at = store::TextAt::of(rec, rereadable[rec.file as usize]);
                             if spilling {
-                                Parsed::Spilled(store::spill_one(d, &seg, cfg.boilerplate_sketch))
+                                let sketch = cfg.boilerplate_sketch;
+                                Parsed::Spilled(store::spill_one(d, &seg, sketch, at))
                             } else {
-                                Parsed::Held(d, seg)
+                                Parsed::Held(d, seg, at)
                             }
                         });
                         (rec.file, rec.line, doc, warns)
@@ -125,17 +131,15 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                 out.records += 1;
                 let Some(doc) = doc else { continue };
                 let (mut d, seg) = match doc {
-                    Parsed::Held(d, seg) => {
+                    Parsed::Held(d, seg, at) => {
                         held += store::held_bytes(&d.text, &seg);
+                        text_at.push(at);
                         (d, seg)
                     }
                     Parsed::Spilled(one) => {
-                        let w = writer.as_mut().expect("spilling");
-                        w.text_lens.push(one.text_len);
-                        w.hot_lens.push(one.hot_len);
-                        w.line_sets.push(one.line_set);
-                        records.push(one.record);
-                        (one.doc, Segmented::default())
+                        let (d, record) = writer.as_mut().expect("spilling").keep(one);
+                        records.push(record);
+                        (d, Segmented::default())
                     }
                 };
                 unique_id(
@@ -159,7 +163,9 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
             } else if held > cfg.spill_above {
                 match store::Writer::start(s, cfg) {
                     Ok(mut w) => {
-                        let sent = store::spill_all(&mut out.docs, &mut w, cfg.boilerplate_sketch);
+                        let at = std::mem::take(&mut text_at);
+                        let sent =
+                            store::spill_all(&mut out.docs, &at, &mut w, cfg.boilerplate_sketch);
                         writer = Some(w);
                         if !sent {
                             break;
@@ -182,6 +188,8 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                         text_lens: w.text_lens,
                         hot_lens: w.hot_lens,
                         line_sets: w.line_sets,
+                        texts: w.texts,
+                        inputs: store::Inputs::new(&out.files, &cfg.input),
                     });
                 }
                 Err(e) => failed = Some(e),

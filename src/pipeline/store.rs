@@ -8,14 +8,15 @@
 //! [`Config::spill_above`]: crate::config::Config::spill_above
 
 use std::cell::{OnceCell, RefCell};
+use std::sync::OnceLock;
 
 use integer_encoding::VarInt;
 use rayon::prelude::*;
 
 use super::{Corpus, Doc};
 use crate::boilerplate;
-use crate::config::Config;
-use crate::corpus::Document;
+use crate::config::{Config, InputConfig};
+use crate::corpus::{Document, FileKind, InputFile};
 use crate::error::Result;
 use crate::segment::{Line, LineKind, Segmented};
 use crate::spill::Records;
@@ -33,6 +34,129 @@ pub struct Spilled {
     /// Each document's lines as (hash, words), sorted, for boilerplate
     /// statistics (what [`crate::boilerplate::learn`] would compute).
     pub(crate) line_sets: Vec<boilerplate::LineSet>,
+    /// Where each document's text is read back from.
+    pub(crate) texts: Vec<TextAt>,
+    /// The input files, for texts read back from them.
+    pub(crate) inputs: Inputs,
+}
+
+/// Where a spilled document's text is read back from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TextAt {
+    /// The end of its spill record.
+    Record,
+    /// Its input file, a plain file read again: the raw record (a JSONL
+    /// line or a `.txt` file) is the `len` bytes at `offset` of file
+    /// `file`, and `hash` ([`crate::hash::raw`]) tells whether they are
+    /// still the bytes first read. Spilling the text would write it to
+    /// disk a second time, and on this kind of machine writing to the
+    /// page cache costs more CPU than parsing the record again.
+    Input {
+        /// Index of the input file.
+        file: u32,
+        /// Length of the raw record.
+        len: u32,
+        /// Where the raw record starts in the file.
+        offset: u64,
+        /// Its hash when first read.
+        hash: u64,
+    },
+}
+
+impl TextAt {
+    /// Where the text of the raw record `rec` of `file` will be read back
+    /// from: the input file itself when `rereadable` (a plain file that
+    /// can be read again at an offset), else the spill record.
+    pub(super) fn of(rec: &crate::corpus::Record, rereadable: bool) -> TextAt {
+        match u32::try_from(rec.bytes.len()) {
+            Ok(len) if rereadable => TextAt::Input {
+                file: rec.file,
+                len,
+                offset: rec.offset,
+                hash: crate::hash::raw(&rec.bytes),
+            },
+            _ => TextAt::Record,
+        }
+    }
+}
+
+/// The input files of a corpus, opened again to read spilled texts back.
+#[derive(Debug)]
+pub(crate) struct Inputs {
+    files: Vec<InputFile>,
+    opened: Vec<OnceLock<std::io::Result<std::fs::File>>>,
+    cfg: InputConfig,
+}
+
+impl Inputs {
+    pub(super) fn new(files: &[InputFile], cfg: &InputConfig) -> Inputs {
+        Inputs {
+            files: files.to_vec(),
+            opened: files.iter().map(|_| OnceLock::new()).collect(),
+            cfg: cfg.clone(),
+        }
+    }
+
+    /// Whether records of `file` can be read again from it: a plain
+    /// (uncompressed) regular file, not standard input.
+    pub(super) fn rereadable(file: &InputFile) -> bool {
+        !file.is_stdin()
+            && matches!(
+                file.kind,
+                FileKind::Txt { .. } | FileKind::Jsonl(crate::corpus::Compression::None)
+            )
+            && std::fs::metadata(&file.path).is_ok_and(|m| m.is_file())
+    }
+
+    /// The text of the raw record at `at`, parsed again as when first
+    /// read.
+    ///
+    /// # Panics
+    /// When the file cannot be read again or its bytes there changed
+    /// since the scan read them: the text reported on would not be the
+    /// text compared.
+    fn text(&self, at: TextAt, buf: &mut Vec<u8>) -> String {
+        let TextAt::Input {
+            file,
+            len,
+            offset,
+            hash,
+        } = at
+        else {
+            unreachable!("texts in spill records are read from the spill file")
+        };
+        let input = &self.files[file as usize];
+        let opened = self.opened[file as usize].get_or_init(|| std::fs::File::open(&input.path));
+        buf.clear();
+        buf.resize(len as usize, 0);
+        let read = opened
+            .as_ref()
+            .map_err(|e| std::io::Error::new(e.kind(), e.to_string()))
+            .and_then(|f| crate::spill::read_exact_at(f, buf, offset));
+        if let Err(e) = read {
+            panic!(
+                "{}: cannot read the input again to report on it ({e}); \
+                 the file must stay in place while it is scanned",
+                input.display
+            );
+        }
+        assert!(
+            crate::hash::raw(buf) == hash,
+            "{}: the file changed while it was scanned (the {len} bytes at byte {offset} \
+             are not those first read); scan a copy that does not change",
+            input.display
+        );
+        let rec = crate::corpus::Record {
+            file,
+            line: 1,
+            offset,
+            bytes: std::mem::take(buf),
+        };
+        let (doc, _) = crate::corpus::parse_record(&rec, input, &self.cfg);
+        *buf = rec.bytes;
+        doc.map(|d| d.text)
+            .expect("a record that gave a document gives it again")
+    }
 }
 
 /// One document's text and segmentation, borrowed or read back.
@@ -82,6 +206,10 @@ impl Content<'_> {
             Content::Held(d) => &d.doc.text,
             Content::Loaded(b) => b.text.get_or_init(|| {
                 let (records, i) = (&b.spilled.records, b.i);
+                if b.spilled.texts[i] != TextAt::Record {
+                    return READ_BUF
+                        .with_borrow_mut(|buf| b.spilled.inputs.text(b.spilled.texts[i], buf));
+                }
                 let len = b.spilled.text_lens[i] as usize;
                 let mut raw = Vec::new();
                 records.read_suffix(i, len, &mut raw);
@@ -123,7 +251,11 @@ impl Corpus {
             Some(s) => {
                 READ_BUF.with_borrow_mut(|buf| {
                     // All but the text, which comes last.
-                    let len = s.records.record_len(i) - s.text_lens[i] as usize;
+                    let text = match s.texts[i] {
+                        TextAt::Record => s.text_lens[i] as usize,
+                        TextAt::Input { .. } => 0,
+                    };
+                    let len = s.records.record_len(i) - text;
                     s.records.read_prefix(i, len, buf);
                     Content::Loaded(Box::new(Loaded {
                         seg: decode_segmentation(buf),
@@ -159,6 +291,11 @@ impl Corpus {
         }
     }
 
+    /// Bytes written to the spill file (none when nothing was spilled).
+    pub fn spilled_bytes(&self) -> u64 {
+        self.spilled.as_ref().map_or(0, |s| s.records.bytes())
+    }
+
     /// Whether texts and segmentations were spilled to disk.
     pub fn is_spilled(&self) -> bool {
         self.spilled.is_some()
@@ -189,9 +326,9 @@ fn put_var(out: &mut Vec<u8>, x: u32) {
 /// of its hot part (what [`Corpus::tokens_and_lines`] reads): four counts
 /// (text bytes, tokens, starts, lines) as `u32`, then the lines (gaps and
 /// lengths as varints, the hash, the kind), the token hashes as `u64`,
-/// then the cold part: the token starts (gaps as varints) and the text.
-/// Fixed-width values are little-endian.
-pub(crate) fn encode(text: &str, seg: &Segmented, out: &mut Vec<u8>) -> usize {
+/// then the cold part: the token starts (gaps as varints) and, when
+/// `with_text`, the text. Fixed-width values are little-endian.
+pub(crate) fn encode(text: &str, seg: &Segmented, with_text: bool, out: &mut Vec<u8>) -> usize {
     let from = out.len();
     for n in [
         text.len(),
@@ -234,7 +371,9 @@ pub(crate) fn encode(text: &str, seg: &Segmented, out: &mut Vec<u8>) -> usize {
         put_var(out, s - last);
         last = s;
     }
-    out.extend_from_slice(text.as_bytes());
+    if with_text {
+        out.extend_from_slice(text.as_bytes());
+    }
     hot
 }
 
@@ -332,7 +471,7 @@ fn decode_hot(r: &mut Reader<'_>) -> ((usize, usize), Segmented) {
 /// A document as parsed in a batch: held in memory, or already encoded
 /// for the spill file.
 pub(super) enum Parsed {
-    Held(Document, Segmented),
+    Held(Document, Segmented, TextAt),
     Spilled(SpilledDoc),
 }
 
@@ -343,11 +482,21 @@ pub(super) struct SpilledDoc {
     pub(super) text_len: u32,
     pub(super) hot_len: u32,
     pub(super) line_set: boilerplate::LineSet,
+    pub(super) text_at: TextAt,
 }
 
-pub(super) fn spill_one(mut doc: Document, seg: &Segmented, sketch: bool) -> SpilledDoc {
-    let mut record = Vec::with_capacity(doc.text.len() + seg.tokens.len() * 10 + 64);
-    let hot_len = encode(&doc.text, seg, &mut record) as u32;
+/// Encodes `doc` and `seg` for the spill file; the text goes in the
+/// record unless it is read back from the input (`at`).
+pub(super) fn spill_one(
+    mut doc: Document,
+    seg: &Segmented,
+    sketch: bool,
+    at: TextAt,
+) -> SpilledDoc {
+    let with_text = at == TextAt::Record;
+    let text_bytes = if with_text { doc.text.len() } else { 0 };
+    let mut record = Vec::with_capacity(text_bytes + seg.tokens.len() * 10 + 64);
+    let hot_len = encode(&doc.text, seg, with_text, &mut record) as u32;
     let text_len = doc.text.len() as u32;
     doc.text = String::new();
     SpilledDoc {
@@ -356,6 +505,7 @@ pub(super) fn spill_one(mut doc: Document, seg: &Segmented, sketch: bool) -> Spi
         text_len,
         hot_len,
         line_set: boilerplate::line_set(seg, sketch),
+        text_at: at,
     }
 }
 
@@ -367,6 +517,7 @@ pub(super) struct Writer<'s> {
     pub(super) text_lens: Vec<u32>,
     pub(super) hot_lens: Vec<u32>,
     pub(super) line_sets: Vec<boilerplate::LineSet>,
+    pub(super) texts: Vec<TextAt>,
 }
 
 impl<'s> Writer<'s> {
@@ -392,32 +543,41 @@ impl<'s> Writer<'s> {
             text_lens: Vec::new(),
             hot_lens: Vec::new(),
             line_sets: Vec::new(),
+            texts: Vec::new(),
         })
+    }
+
+    /// Keeps what stays in memory of `one` and returns its record.
+    pub(super) fn keep(&mut self, one: SpilledDoc) -> (Document, Vec<u8>) {
+        self.text_lens.push(one.text_len);
+        self.hot_lens.push(one.hot_len);
+        self.line_sets.push(one.line_set);
+        self.texts.push(one.text_at);
+        (one.doc, one.record)
     }
 }
 
-/// Moves the texts and segmentations held so far to the spill file.
-/// Returns false when the writer has stopped (on an error it reports).
-pub(super) fn spill_all(docs: &mut [Doc], w: &mut Writer<'_>, sketch: bool) -> bool {
-    for chunk in docs.chunks_mut(4096) {
+/// Moves the texts and segmentations held so far to the spill file
+/// (`at[i]`: where document `i`'s text will be read back from). Returns
+/// false when the writer has stopped (on an error it reports).
+pub(super) fn spill_all(docs: &mut [Doc], at: &[TextAt], w: &mut Writer<'_>, sketch: bool) -> bool {
+    for (chunk, at) in docs.chunks_mut(4096).zip(at.chunks(4096)) {
         let ones: Vec<SpilledDoc> = chunk
             .par_iter_mut()
-            .map(|d| {
+            .zip(at)
+            .map(|(d, &at)| {
                 let seg = std::mem::take(&mut d.seg);
                 let doc = Document {
                     id: String::new(),
                     source: None,
                     text: std::mem::take(&mut d.doc.text),
                 };
-                spill_one(doc, &seg, sketch)
+                spill_one(doc, &seg, sketch, at)
             })
             .collect();
         let mut records = Vec::with_capacity(ones.len());
         for one in ones {
-            w.text_lens.push(one.text_len);
-            w.hot_lens.push(one.hot_len);
-            w.line_sets.push(one.line_set);
-            records.push(one.record);
+            records.push(w.keep(one).1);
         }
         if w.tx.send(records).is_err() {
             return false;
@@ -444,7 +604,7 @@ mod tests {
         ] {
             let seg = segment(text, &mut n, &m);
             let mut out = vec![7u8];
-            let hot = encode(text, &seg, &mut out);
+            let hot = encode(text, &seg, true, &mut out);
             assert!(out.ends_with(text.as_bytes()), "the text comes last");
             let s = decode_segmentation(&out[1..out.len() - text.len()]);
             assert_eq!(s, seg);
@@ -466,7 +626,7 @@ mod tests {
             let m = Markers::new(&cfg);
             let seg = segment(&text, &mut m.normalizer(), &m);
             let mut out = Vec::new();
-            let hot = encode(&text, &seg, &mut out);
+            let hot = encode(&text, &seg, true, &mut out);
             proptest::prop_assert!(out.ends_with(text.as_bytes()));
             let s = decode_segmentation(&out[..out.len() - text.len()]);
             proptest::prop_assert_eq!(&s, &seg);

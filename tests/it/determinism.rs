@@ -82,6 +82,15 @@ fn spilling_to_disk_gives_the_same_report_and_dedup() {
         assert!(spilled.corpus.is_spilled(), "{spill_above}");
         assert!(spilled.report.pairs.len() > 10);
         assert_eq!(stable_json(&held.report), stable_json(&spilled.report));
+        // Plain files are read again for their texts, which the spill
+        // file then does not hold.
+        let texts: u64 = held
+            .corpus
+            .docs
+            .iter()
+            .map(|d| d.doc.text.len() as u64)
+            .sum();
+        assert!(spilled.corpus.spilled_bytes() < texts, "{spill_above}");
         let strip = neardup::dedup::Strip {
             boilerplate: true,
             tails: true,
@@ -93,6 +102,76 @@ fn spilling_to_disk_gives_the_same_report_and_dedup() {
             );
         }
     }
+}
+
+#[test]
+fn spilled_texts_of_compressed_input_are_spilled_and_give_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = varied_corpus(dir.path());
+    let held = scan(&paths, &Config::default());
+    // The same records gzipped: they cannot be read again at an offset,
+    // so their texts go to the spill file.
+    let plain = std::fs::read(dir.path().join("c.jsonl")).unwrap();
+    let gz_dir = tempfile::tempdir().unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &plain).unwrap();
+    write(gz_dir.path(), "c.jsonl.gz", &enc.finish().unwrap());
+    let gz_paths = [gz_dir.path().to_path_buf(), paths[1].clone()];
+    let spill_dir = tempfile::tempdir().unwrap();
+    let spilled = scan(
+        &gz_paths,
+        &Config {
+            spill_above: 0,
+            spill_dir: Some(spill_dir.path().to_path_buf()),
+            ..Config::default()
+        },
+    );
+    assert!(spilled.corpus.is_spilled());
+    let texts: u64 = held
+        .corpus
+        .docs
+        .iter()
+        .map(|d| d.doc.text.len() as u64)
+        .sum();
+    assert!(spilled.corpus.spilled_bytes() > texts);
+    let mut want = stable_json(&held.report);
+    let mut got = stable_json(&spilled.report);
+    // Only the file names differ.
+    for s in [&mut want, &mut got] {
+        *s = s.replace("c.jsonl.gz", "c.jsonl");
+    }
+    assert_eq!(want, got);
+}
+
+#[test]
+fn a_plain_input_that_changes_while_spilled_is_not_misreported() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = serde_json::json!({"id": "a", "text": "نص أول للمقال\nسطر ثان"}).to_string();
+    let path = write(dir.path(), "c.jsonl", line.as_bytes());
+    let spill_dir = tempfile::tempdir().unwrap();
+    let cfg = Config {
+        spill_above: 0,
+        spill_dir: Some(spill_dir.path().to_path_buf()),
+        ..Config::default()
+    };
+    let corpus = neardup::pipeline::load(
+        std::slice::from_ref(&path),
+        &cfg,
+        &neardup::progress::Silent,
+    )
+    .unwrap();
+    assert!(corpus.is_spilled());
+    assert_eq!(corpus.content(0).text(), "نص أول للمقال\nسطر ثان");
+    // Same length, other words: the text read back would not be the one
+    // compared.
+    std::fs::write(&path, line.replace("أول", "ثان")).unwrap();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        corpus.content(0).text().to_string()
+    }))
+    .unwrap_err();
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("changed while it was scanned"), "{msg}");
+    assert!(msg.contains("c.jsonl"), "{msg}");
 }
 
 #[test]
