@@ -219,6 +219,88 @@ impl Runs {
     }
 }
 
+impl Runs {
+    /// The count of every pair `(a, b)`, `a < b`, sharing runs, packed
+    /// (first item at [`PAIR_A`], second at [`PAIR_B`], the count in the
+    /// low 16 bits; a count beyond 16 bits is split over several entries),
+    /// in batches of runs, each sorted. A pair's count may be split over
+    /// several batches: summed, they give [`Runs::pairs`] with
+    /// `min_shared` 1.
+    ///
+    /// Made in run order, for a spilled partition: every pair
+    /// occurrence is listed, sorted and counted. Counting item by item
+    /// (as [`Runs::pairs`] does) reads each of an item's runs at a random
+    /// place of `members` and counts its partners at random places of an
+    /// array over all items, which at a million items misses the caches
+    /// at every step; here both are read in order. A batch lists at most
+    /// `cap` occurrences (or one part's, if more), so that memory
+    /// stays bounded when many keys are held by `max_docs` items.
+    fn packed_counts(&self, cap: u64) -> Vec<Vec<u64>> {
+        let (members, ends) = (&self.members, &self.ends);
+        let listed = |r: &std::ops::Range<usize>| {
+            let mut n = 0u64;
+            let mut p = r.start;
+            while p < r.end {
+                let k = u64::from(ends[p]) - p as u64;
+                n += k * (k - 1) / 2;
+                p = ends[p] as usize;
+            }
+            n
+        };
+        // Places of one run share its end.
+        let parts = cut(ends, |x, y| x == y);
+        let sizes: Vec<u64> = parts.par_iter().map(listed).collect();
+        let mut batches: Vec<&[std::ops::Range<usize>]> = Vec::new();
+        let (mut from, mut size) = (0, 0);
+        for (i, &n) in sizes.iter().enumerate() {
+            if i > from && size + n > cap {
+                batches.push(&parts[from..i]);
+                (from, size) = (i, 0);
+            }
+            size += n;
+        }
+        batches.push(&parts[from..]);
+        batches
+            .into_iter()
+            .map(|batch| {
+                let mut occurrences: Vec<u64> = batch
+                    .par_iter()
+                    .flat_map_iter(|r| {
+                        let mut out = Vec::new();
+                        let mut p = r.start;
+                        while p < r.end {
+                            let run = &members[p..ends[p] as usize];
+                            for (i, &a) in run.iter().enumerate() {
+                                let pair_a = u64::from(a) << PAIR_A;
+                                out.extend(
+                                    run[i + 1..]
+                                        .iter()
+                                        .map(|&b| pair_a | u64::from(b) << PAIR_B | 1),
+                                );
+                            }
+                            p = ends[p] as usize;
+                        }
+                        out
+                    })
+                    .collect();
+                sort_u64(&mut occurrences);
+                occurrences
+                    .chunk_by(|x, y| x & !COUNT_MASK == y & !COUNT_MASK)
+                    .flat_map(|same| {
+                        let pair = same[0] & !COUNT_MASK;
+                        let c = same.len() as u64;
+                        std::iter::repeat_n(pair | COUNT_MASK, (c / COUNT_MASK) as usize)
+                            .chain((c % COUNT_MASK > 0).then_some(pair | c % COUNT_MASK))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Pair occurrences [`Runs::packed_counts`] lists in one batch (256 MiB).
+const OCCURRENCES: u64 = 1 << 25;
+
 /// The distinct items of `run` (postings of one key), ascending, in
 /// `items`; false, as soon as it is known, when there are more than
 /// `max_docs` of them.
@@ -432,33 +514,18 @@ fn spilled_with_sample(
             // This partition's counts of every pair (a pair of
             // near-copies shares hundreds of keys, spread over all
             // partitions), summed over partitions below.
-            let counted = runs.pairs(n, 1);
-            drop(runs);
-            // Packed in parallel; a count beyond 16 bits (two items sharing
-            // more than 65,535 keys of one partition) is split over several
-            // entries. The pairs come sorted, so each range of first items
-            // is a slice.
-            let packed: Vec<u64> = counted
-                .par_iter()
-                .flat_map_iter(|&(a, b, c)| {
-                    let pair = (u64::from(a) << PAIR_A) | (u64::from(b) << PAIR_B);
-                    let whole = u64::from(c) / COUNT_MASK;
-                    let rest = u64::from(c) % COUNT_MASK;
-                    std::iter::repeat_n(pair | COUNT_MASK, whole as usize)
-                        .chain((rest > 0).then_some(pair | rest))
-                })
-                .collect();
-            drop(counted);
-            let mut from = 0;
-            for r in 0..RANGES {
-                // First item of range `r + 1`: the least `a` with
-                // `a * RANGES / n >= r + 1`.
-                let next = ((r + 1) * n).div_ceil(RANGES) as u64;
-                let to = from + packed[from..].partition_point(|&x| x >> PAIR_A < next);
-                pairs.extend(r, &packed[from..to])?;
-                from = to;
+            for packed in runs.packed_counts(OCCURRENCES) {
+                let mut from = 0;
+                for r in 0..RANGES {
+                    // First item of range `r + 1`: the least `a` with
+                    // `a * RANGES / n >= r + 1`.
+                    let next = ((r + 1) * n).div_ceil(RANGES) as u64;
+                    let to = from + packed[from..].partition_point(|&x| x >> PAIR_A < next);
+                    pairs.extend(r, &packed[from..to])?;
+                    from = to;
+                }
+                debug_assert_eq!(from, packed.len());
             }
-            debug_assert_eq!(from, packed.len());
         }
         common.sort_unstable();
         let mut found = Vec::new();
@@ -658,6 +725,33 @@ mod tests {
         let got = co_occurring_spilled(3, &|i| vec![keys[i].clone()], &[2], &[1], dir.path())
             .expect("spill");
         assert_eq!(got[0], (pairs, common));
+    }
+
+    /// Counting in run order, in batches of any size, sums to counting
+    /// item by item.
+    #[test]
+    fn packed_counts_sum_to_the_pairs() {
+        use proptest::prelude::*;
+        let items = proptest::collection::vec(proptest::collection::vec(0u64..30, 0..20), 2..60);
+        proptest!(|(raw in items, max_docs in 2usize..10, cap in 0u64..200)| {
+            let n = raw.len();
+            let postings: Vec<Posting> = raw
+                .iter()
+                .enumerate()
+                .flat_map(|(i, k)| k.iter().map(move |&x| Posting::new(hash::mix(x, 4), i)))
+                .collect();
+            let runs = Runs::of(postings, max_docs);
+            let want = runs.pairs(n, 1);
+            let mut summed: Vec<(u32, u32, u32)> = Vec::new();
+            let mut all: Vec<u64> = runs.packed_counts(cap).concat();
+            all.sort_unstable();
+            for same in all.chunk_by(|x, y| x & !COUNT_MASK == y & !COUNT_MASK) {
+                let c: u64 = same.iter().map(|x| x & COUNT_MASK).sum();
+                let x = same[0];
+                summed.push(((x >> PAIR_A) as u32, ((x >> PAIR_B) & ITEM_MASK) as u32, c as u32));
+            }
+            prop_assert_eq!(summed, want);
+        });
     }
 
     #[test]
