@@ -290,7 +290,7 @@ impl Runs {
                         let pair = same[0] & !COUNT_MASK;
                         let c = same.len() as u64;
                         std::iter::repeat_n(pair | COUNT_MASK, (c / COUNT_MASK) as usize)
-                            .chain((c % COUNT_MASK > 0).then_some(pair | c % COUNT_MASK))
+                            .chain((c % COUNT_MASK > 0).then_some(pair | (c % COUNT_MASK)))
                     })
                     .collect()
             })
