@@ -21,15 +21,15 @@ pub const SET_SEED: u64 = 0x6e65_6172_6475_7006;
 /// Seed for the word pairs of a document's relatedness sketch
 /// (`boilerplate::Sketch`).
 pub const PAIR_SEED: u64 = 0x6e65_6172_6475_7007;
-/// Seed for the check of a raw input record read back from its file (a
-/// spilled document's text is read again from a plain input file; this
-/// hash, kept from the first reading, tells whether the file changed).
-pub const RAW_SEED: u64 = 0x6e65_6172_6475_7008;
+/// Seed for the check of a text read again from its input file (a
+/// spilled document's text is parsed again from a plain input file; this
+/// hash of the text first read tells whether the file changed).
+pub const REREAD_SEED: u64 = 0x6e65_6172_6475_7008;
 
-/// Hashes the raw bytes of an input record.
+/// Hashes a document's text, to check it when it is read again.
 #[inline]
-pub fn raw(bytes: &[u8]) -> u64 {
-    xxh3_64_with_seed(bytes, RAW_SEED)
+pub fn reread(text: &str) -> u64 {
+    xxh3_64_with_seed(text.as_bytes(), REREAD_SEED)
 }
 
 /// Hashes one normalized token.

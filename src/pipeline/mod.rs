@@ -77,7 +77,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
     let mut ids: AHashMap<String, u32> = AHashMap::new();
     // Where each document held in memory would have its text read back
     // from if the corpus spills.
-    let mut text_at: Vec<store::TextAt> = Vec::new();
+    let mut text_at: Vec<Option<store::RawAt>> = Vec::new();
     let rereadable: Vec<bool> = out.files.iter().map(store::Inputs::rereadable).collect();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<corpus::Record>>(2);
     let (wtx, wrx) = std::sync::mpsc::channel::<Warning>();
@@ -112,7 +112,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                         let (doc, warns) = corpus::parse_record(rec, file, &cfg.input);
                         let doc = doc.map(|d| {
                             let seg = segment(&d.text, norm, &markers);
-                            let at = store::TextAt::of(rec, rereadable[rec.file as usize]);
+                            let at = store::RawAt::of(rec, rereadable[rec.file as usize]);
                             if spilling {
                                 let sketch = cfg.boilerplate_sketch;
                                 Parsed::Spilled(store::spill_one(d, &seg, sketch, at))

@@ -47,10 +47,11 @@ pub(crate) enum TextAt {
     Record,
     /// Its input file, a plain file read again: the raw record (a JSONL
     /// line or a `.txt` file) is the `len` bytes at `offset` of file
-    /// `file`, and `hash` ([`crate::hash::raw`]) tells whether they are
-    /// still the bytes first read. Spilling the text would write it to
-    /// disk a second time, and on this kind of machine writing to the
-    /// page cache costs more CPU than parsing the record again.
+    /// `file`, and `hash` ([`crate::hash::reread`] of the text first
+    /// read) tells whether the text parsed from them is still the same.
+    /// Spilling the text would write it to disk a second time, and on
+    /// this kind of machine writing to the page cache costs more CPU than
+    /// parsing the record again.
     Input {
         /// Index of the input file.
         file: u32,
@@ -58,25 +59,40 @@ pub(crate) enum TextAt {
         len: u32,
         /// Where the raw record starts in the file.
         offset: u64,
-        /// Its hash when first read.
+        /// The text's hash when first read.
         hash: u64,
     },
 }
 
-impl TextAt {
-    /// Where the text of the raw record `rec` of `file` will be read back
-    /// from: the input file itself when `rereadable` (a plain file that
-    /// can be read again at an offset), else the spill record.
-    pub(super) fn of(rec: &crate::corpus::Record, rereadable: bool) -> TextAt {
-        match u32::try_from(rec.bytes.len()) {
-            Ok(len) if rereadable => TextAt::Input {
-                file: rec.file,
-                len,
-                offset: rec.offset,
-                hash: crate::hash::raw(&rec.bytes),
-            },
-            _ => TextAt::Record,
-        }
+/// Where a raw record lies in a plain input file that can be read again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct RawAt {
+    file: u32,
+    len: u32,
+    offset: u64,
+}
+
+impl RawAt {
+    /// Where the raw record `rec` lies, when its file is `rereadable` (a
+    /// plain file that can be read again at an offset).
+    pub(super) fn of(rec: &crate::corpus::Record, rereadable: bool) -> Option<RawAt> {
+        let len = u32::try_from(rec.bytes.len()).ok()?;
+        rereadable.then_some(RawAt {
+            file: rec.file,
+            len,
+            offset: rec.offset,
+        })
+    }
+
+    /// Where the text of a spilled document whose raw record lies at
+    /// `raw` is read back from.
+    fn text_at(raw: Option<RawAt>, text: &str) -> TextAt {
+        raw.map_or(TextAt::Record, |r| TextAt::Input {
+            file: r.file,
+            len: r.len,
+            offset: r.offset,
+            hash: crate::hash::reread(text),
+        })
     }
 }
 
@@ -140,12 +156,6 @@ impl Inputs {
                 input.display
             );
         }
-        assert!(
-            crate::hash::raw(buf) == hash,
-            "{}: the file changed while it was scanned (the {len} bytes at byte {offset} \
-             are not those first read); scan a copy that does not change",
-            input.display
-        );
         let rec = crate::corpus::Record {
             file,
             line: 1,
@@ -154,8 +164,14 @@ impl Inputs {
         };
         let (doc, _) = crate::corpus::parse_record(&rec, input, &self.cfg);
         *buf = rec.bytes;
-        doc.map(|d| d.text)
-            .expect("a record that gave a document gives it again")
+        let text = doc.map(|d| d.text);
+        assert!(
+            text.as_deref().map(crate::hash::reread) == Some(hash),
+            "{}: the file changed while it was scanned (the {len} bytes at byte {offset} \
+             no longer hold the text first read); scan a copy that does not change",
+            input.display
+        );
+        text.unwrap_or_default()
     }
 }
 
@@ -471,7 +487,7 @@ fn decode_hot(r: &mut Reader<'_>) -> ((usize, usize), Segmented) {
 /// A document as parsed in a batch: held in memory, or already encoded
 /// for the spill file.
 pub(super) enum Parsed {
-    Held(Document, Segmented, TextAt),
+    Held(Document, Segmented, Option<RawAt>),
     Spilled(SpilledDoc),
 }
 
@@ -486,13 +502,15 @@ pub(super) struct SpilledDoc {
 }
 
 /// Encodes `doc` and `seg` for the spill file; the text goes in the
-/// record unless it is read back from the input (`at`).
+/// record unless it is read back from the input (its raw record lies at
+/// `raw`).
 pub(super) fn spill_one(
     mut doc: Document,
     seg: &Segmented,
     sketch: bool,
-    at: TextAt,
+    raw: Option<RawAt>,
 ) -> SpilledDoc {
+    let at = RawAt::text_at(raw, &doc.text);
     let with_text = at == TextAt::Record;
     let text_bytes = if with_text { doc.text.len() } else { 0 };
     let mut record = Vec::with_capacity(text_bytes + seg.tokens.len() * 10 + 64);
@@ -558,9 +576,15 @@ impl<'s> Writer<'s> {
 }
 
 /// Moves the texts and segmentations held so far to the spill file
-/// (`at[i]`: where document `i`'s text will be read back from). Returns
-/// false when the writer has stopped (on an error it reports).
-pub(super) fn spill_all(docs: &mut [Doc], at: &[TextAt], w: &mut Writer<'_>, sketch: bool) -> bool {
+/// (`at[i]`: where document `i`'s raw record lies, if it can be read
+/// again). Returns false when the writer has stopped (on an error it
+/// reports).
+pub(super) fn spill_all(
+    docs: &mut [Doc],
+    at: &[Option<RawAt>],
+    w: &mut Writer<'_>,
+    sketch: bool,
+) -> bool {
     for (chunk, at) in docs.chunks_mut(4096).zip(at.chunks(4096)) {
         let ones: Vec<SpilledDoc> = chunk
             .par_iter_mut()
