@@ -96,7 +96,11 @@ fn stages(c: &mut Criterion) {
     });
     let groups = pipeline::exact_groups(&bodies);
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
-    let sigs: Vec<&[u64]> = bodies.iter().map(|b| b.sig.as_slice()).collect();
+    let signatures: Vec<Vec<u64>> = bodies
+        .iter()
+        .map(|b| minhash::signature(&b.shingles, 128))
+        .collect();
+    let sigs: Vec<&[u64]> = signatures.iter().map(Vec::as_slice).collect();
     let shape = lsh::choose(0.5, 128);
     let cands = lsh::candidates(&sigs, &reps, shape, 200, 16);
     g.bench_function("lsh", |b| {

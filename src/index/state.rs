@@ -178,7 +178,6 @@ impl State {
         let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
         let band_keys = band_keys(&bodies, &reps, shape);
         for b in &mut bodies {
-            b.sig = Vec::new();
             b.shingles = Vec::new();
         }
         let mut state = State {
@@ -266,8 +265,8 @@ fn band_keys(bodies: &[Body], reps: &[u32], shape: lsh::Bands) -> Vec<(u32, u64,
     let mut keys: Vec<(u32, u64, u32)> = reps
         .par_iter()
         .flat_map_iter(|&d| {
-            let sig = &bodies[d as usize].sig;
-            (0..shape.bands).map(move |b| (b as u32, band_key(sig, shape, b), d))
+            let bands = &bodies[d as usize].bands;
+            (0..shape.bands).map(move |b| (b as u32, bands[b], d))
         })
         .collect();
     keys.par_sort_unstable();

@@ -248,9 +248,8 @@ pub struct Body {
     pub shingle_count: usize,
     /// Fingerprint of the shingle set (`hash::seq` with `SET_SEED`).
     pub fingerprint: u64,
-    /// MinHash signature of the body (not kept for a spilled corpus).
-    pub sig: Vec<u64>,
-    /// LSH band keys of the signature, for a spilled corpus only.
+    /// LSH band keys of the body's MinHash signature (none for an empty
+    /// body); the signature itself is not kept.
     pub bands: Vec<u64>,
     /// Start byte of the body's last line (where a trailing copy must
     /// reach, see [`trailing`]).
@@ -359,9 +358,9 @@ impl<'a> Shingles<'a> {
 }
 
 /// The body of a document (segmented as `seg`, `len` bytes of text)
-/// given its boilerplate marks and tail: shingled and signed. Unless
-/// `keep`, only band keys and the shingle-set fingerprint are kept (a
-/// spilled corpus).
+/// given its boilerplate marks and tail: shingled and signed (its
+/// signature's band keys). Unless `keep`, its shingle set is not kept,
+/// only its fingerprint (a spilled corpus).
 pub fn sign(
     seg: &Segmented,
     len: usize,
@@ -388,17 +387,16 @@ pub fn sign(
         shingle_count: sh.len(),
         fingerprint,
         shingles: Vec::new(),
-        sig: Vec::new(),
         bands: Vec::new(),
     };
-    if keep {
-        body.shingles = sh;
-        body.sig = sig;
-    } else if !sh.is_empty() {
+    if !sh.is_empty() {
         let shape = band_shape(cfg);
         body.bands = (0..shape.bands)
             .map(|b| lsh::band_key(&sig, shape, b))
             .collect();
+    }
+    if keep {
+        body.shingles = sh;
     }
     body
 }
@@ -564,10 +562,9 @@ pub fn try_analyze(
         let groups = exact_groups_with(&bodies, &|i| sh.get(i));
         relate::document_edges_with(&bodies, &groups, cfg, progress, &|i| sh.get(i))
     };
-    // Signatures and shingle sets have served; free them before the
-    // passage level, which recomputes the few scores it needs.
+    // Shingle sets have served; free them before the passage level,
+    // which recomputes the few scores it needs.
     for b in &mut bodies {
-        b.sig = Vec::new();
         b.shingles = Vec::new();
     }
     let mut tail_copies = Vec::new();

@@ -75,8 +75,7 @@ pub fn document_edges(
 }
 
 /// [`document_edges`] with shingle sets from `shingles`; band keys come
-/// from the bodies' signatures or, when those were not kept, their band
-/// keys.
+/// from the bodies.
 pub fn document_edges_with<'a>(
     bodies: &[Body],
     groups: &[Vec<u32>],
@@ -87,14 +86,7 @@ pub fn document_edges_with<'a>(
     let shape = band_shape(cfg);
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
     progress.start("candidates", None);
-    let key = |d: u32, band: usize| {
-        let b = &bodies[d as usize];
-        if b.bands.is_empty() {
-            lsh::band_key(&b.sig, shape, band)
-        } else {
-            b.bands[band]
-        }
-    };
+    let key = |d: u32, band: usize| bodies[d as usize].bands[band];
     let cands = lsh::candidates_with(&reps, shape, cfg.max_bucket, cfg.large_bucket_window, &key);
     progress.finish();
     progress.start("verifying", Some(cands.len() as u64));
