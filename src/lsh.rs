@@ -82,25 +82,26 @@ pub fn candidates_with(
     window: usize,
     key: &(dyn Fn(u32, usize) -> u64 + Sync),
 ) -> Vec<(u32, u32)> {
-    let mut keys: Vec<(u32, u64, u32)> = members
-        .par_iter()
-        .flat_map_iter(|&d| (0..shape.bands).map(move |b| (b as u32, key(d, b), d)))
-        .collect();
-    keys.par_sort_unstable();
-    let buckets: Vec<&[(u32, u64, u32)]> = keys
-        .chunk_by(|x, y| x.0 == y.0 && x.1 == y.1)
-        .filter(|c| c.len() > 1)
-        .collect();
-    let mut pairs: Vec<(u32, u32)> = buckets
-        .par_iter()
-        .flat_map_iter(|bucket| {
+    // One band at a time: the keys of every band at once would be 16
+    // bytes per band per document (half a gigabyte at a million).
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(members.len());
+    for band in 0..shape.bands {
+        keys.clear();
+        keys.par_extend(members.par_iter().map(|&d| (key(d, band), d)));
+        keys.par_sort_unstable();
+        let buckets: Vec<&[(u64, u32)]> = keys
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|c| c.len() > 1)
+            .collect();
+        pairs.par_extend(buckets.par_iter().flat_map_iter(|bucket| {
             let n = bucket.len();
             let w = if n > max_bucket { window } else { n };
             (0..n).flat_map(move |i| {
-                (i + 1..(i + 1 + w).min(n)).map(move |j| (bucket[i].2, bucket[j].2))
+                (i + 1..(i + 1 + w).min(n)).map(move |j| (bucket[i].1, bucket[j].1))
             })
-        })
-        .collect();
+        }));
+    }
     pairs.par_sort_unstable();
     pairs.dedup();
     pairs
