@@ -508,30 +508,52 @@ fn spilled_with_sample(
     for (f, mut buckets) in postings.into_iter().enumerate() {
         let mut pairs = Buckets::new(dir, RANGES)?;
         let mut common: Vec<u64> = known[f].classes.iter().copied().collect();
+        // Each partition is read while the one before is counted, and each
+        // range while the one before is summed: the reads would otherwise
+        // leave a core idle.
+        let mut next = Some(buckets.take_map(0, Posting)?);
         for p in 0..PARTS {
-            let runs = Runs::of(buckets.take_map(p, Posting)?, max_docs[f]);
-            common.extend_from_slice(&runs.common);
-            // This partition's counts of every pair (a pair of
-            // near-copies shares hundreds of keys, spread over all
-            // partitions), summed over partitions below.
-            for packed in runs.packed_counts(OCCURRENCES) {
-                let mut from = 0;
-                for r in 0..RANGES {
-                    // First item of range `r + 1`: the least `a` with
-                    // `a * RANGES / n >= r + 1`.
-                    let next = ((r + 1) * n).div_ceil(RANGES) as u64;
-                    let to = from + packed[from..].partition_point(|&x| x >> PAIR_A < next);
-                    pairs.extend(r, &packed[from..to])?;
-                    from = to;
-                }
-                debug_assert_eq!(from, packed.len());
-            }
+            let postings = next.take().expect("read ahead");
+            let (counted, read) = rayon::join(
+                || -> Result<Vec<u64>> {
+                    let runs = Runs::of(postings, max_docs[f]);
+                    // This partition's counts of every pair (a pair of
+                    // near-copies shares hundreds of keys, spread over
+                    // all partitions), summed over partitions below.
+                    for packed in runs.packed_counts(OCCURRENCES) {
+                        let mut from = 0;
+                        for r in 0..RANGES {
+                            // First item of range `r + 1`: the least `a`
+                            // with `a * RANGES / n >= r + 1`.
+                            let next = ((r + 1) * n).div_ceil(RANGES) as u64;
+                            let to = from + packed[from..].partition_point(|&x| x >> PAIR_A < next);
+                            pairs.extend(r, &packed[from..to])?;
+                            from = to;
+                        }
+                        debug_assert_eq!(from, packed.len());
+                    }
+                    Ok(runs.common)
+                },
+                || {
+                    (p + 1 < PARTS)
+                        .then(|| buckets.take_map(p + 1, Posting))
+                        .transpose()
+                },
+            );
+            common.extend_from_slice(&counted?);
+            next = read?;
         }
         common.sort_unstable();
         let mut found = Vec::new();
+        let mut next = Some(pairs.take(0)?);
         for r in 0..RANGES {
-            let mut v = pairs.take(r)?;
-            sort_u64(&mut v);
+            let mut v = next.take().expect("read ahead");
+            let read;
+            (read, ()) = rayon::join(
+                || (r + 1 < RANGES).then(|| pairs.take(r + 1)).transpose(),
+                || sort_u64(&mut v),
+            );
+            next = read?;
             found.par_extend(
                 v.par_chunk_by(|x, y| x & !COUNT_MASK == y & !COUNT_MASK)
                     .map(|r| (r[0], r.iter().map(|x| x & COUNT_MASK).sum::<u64>()))
