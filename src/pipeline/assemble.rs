@@ -154,30 +154,35 @@ fn document_out(
     i: usize,
 ) -> DocumentOut {
     let d = &corpus.docs[i];
-    let content = corpus.content(i);
-    let seg = content.seg();
     let body = &bodies[i];
-    let stop = body.tail.as_ref().map_or(seg.lines.len(), |t| t.line);
-    let tails = body
-        .tail
-        .iter()
-        .map(|t| TailOut {
-            start: seg.lines[t.line].start,
-            end: seg.lines.last().map_or(body.end, |l| l.end),
-            marker: t.marker.map(|m| markers.tail_text(m).to_string()),
-            copies: tail_copies
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|c| id(corpus, c).to_string()),
-        })
-        .collect();
-    let boilerplate = seg.lines[..stop]
-        .iter()
-        .zip(&body.marks)
-        .filter(|(_, m)| m.is_some())
-        .map(|(l, _)| [l.start, l.end])
-        .collect();
+    let (mut tails, mut boilerplate) = (Vec::new(), Vec::new());
+    // Most listed documents are listed for their pairs alone: their lines
+    // are not needed (nor read back, from a spilled corpus).
+    if body.tail.is_some() || body.marks.iter().any(Option::is_some) {
+        let content = corpus.tokens_and_lines(i);
+        let seg = content.seg();
+        let stop = body.tail.as_ref().map_or(seg.lines.len(), |t| t.line);
+        tails = body
+            .tail
+            .iter()
+            .map(|t| TailOut {
+                start: seg.lines[t.line].start,
+                end: seg.lines.last().map_or(body.end, |l| l.end),
+                marker: t.marker.map(|m| markers.tail_text(m).to_string()),
+                copies: tail_copies
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map(|c| id(corpus, c).to_string()),
+            })
+            .collect();
+        boilerplate = seg.lines[..stop]
+            .iter()
+            .zip(&body.marks)
+            .filter(|(_, m)| m.is_some())
+            .map(|(l, _)| [l.start, l.end])
+            .collect();
+    }
     DocumentOut {
         id: d.doc.id.clone(),
         source: d.doc.source.clone(),
