@@ -31,5 +31,21 @@ fn main() -> std::process::ExitCode {
         #[cfg(target_os = "linux")]
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     };
-    neardup::cli::run()
+    // A condition the library cannot answer past (an input file that
+    // changed while it was scanned, a spill file the system cannot read
+    // back) stops the run: said as an error, with the usual exit code 2.
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("unexpected failure");
+        let at = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("neardup: error: {message}{at}");
+    }));
+    std::panic::catch_unwind(neardup::cli::run).unwrap_or_else(|_| std::process::ExitCode::from(2))
 }
