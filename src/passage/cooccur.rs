@@ -285,8 +285,8 @@ impl Runs {
                     .collect();
                 sort_u64(&mut occurrences);
                 occurrences
-                    .chunk_by(|x, y| x & !COUNT_MASK == y & !COUNT_MASK)
-                    .flat_map(|same| {
+                    .par_chunk_by(|x, y| x & !COUNT_MASK == y & !COUNT_MASK)
+                    .flat_map_iter(|same| {
                         let pair = same[0] & !COUNT_MASK;
                         let c = same.len() as u64;
                         std::iter::repeat_n(pair | COUNT_MASK, (c / COUNT_MASK) as usize)
@@ -511,38 +511,49 @@ fn spilled_with_sample(
         // Each partition is read while the one before is counted, and each
         // range while the one before is summed: the reads would otherwise
         // leave a core idle.
+        // A partition's counts, written to their ranges.
+        let write = |pairs: &mut Buckets, batches: Vec<Vec<u64>>| -> Result<()> {
+            for packed in batches {
+                let mut from = 0;
+                for r in 0..RANGES {
+                    // First item of range `r + 1`: the least `a` with
+                    // `a * RANGES / n >= r + 1`.
+                    let next = ((r + 1) * n).div_ceil(RANGES) as u64;
+                    let to = from + packed[from..].partition_point(|&x| x >> PAIR_A < next);
+                    pairs.extend(r, &packed[from..to])?;
+                    from = to;
+                }
+                debug_assert_eq!(from, packed.len());
+            }
+            Ok(())
+        };
         let mut next = Some(buckets.take_map(0, Posting)?);
+        let mut counted = Vec::new();
         for p in 0..PARTS {
             let postings = next.take().expect("read ahead");
-            let (counted, read) = rayon::join(
-                || -> Result<Vec<u64>> {
+            // Counting this partition, while the one before's counts are
+            // written and the next one is read.
+            let (runs, io) = rayon::join(
+                || {
                     let runs = Runs::of(postings, max_docs[f]);
                     // This partition's counts of every pair (a pair of
                     // near-copies shares hundreds of keys, spread over
                     // all partitions), summed over partitions below.
-                    for packed in runs.packed_counts(OCCURRENCES) {
-                        let mut from = 0;
-                        for r in 0..RANGES {
-                            // First item of range `r + 1`: the least `a`
-                            // with `a * RANGES / n >= r + 1`.
-                            let next = ((r + 1) * n).div_ceil(RANGES) as u64;
-                            let to = from + packed[from..].partition_point(|&x| x >> PAIR_A < next);
-                            pairs.extend(r, &packed[from..to])?;
-                            from = to;
-                        }
-                        debug_assert_eq!(from, packed.len());
-                    }
-                    Ok(runs.common)
+                    let batches = runs.packed_counts(OCCURRENCES);
+                    (runs.common, batches)
                 },
-                || {
+                || -> Result<_> {
+                    write(&mut pairs, std::mem::take(&mut counted))?;
                     (p + 1 < PARTS)
                         .then(|| buckets.take_map(p + 1, Posting))
                         .transpose()
                 },
             );
-            common.extend_from_slice(&counted?);
-            next = read?;
+            next = io?;
+            common.extend_from_slice(&runs.0);
+            counted = runs.1;
         }
+        write(&mut pairs, counted)?;
         common.sort_unstable();
         let mut found = Vec::new();
         let mut next = Some(pairs.take(0)?);
