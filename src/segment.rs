@@ -133,6 +133,9 @@ pub struct Markers {
     /// The first token of every marker, label and connective, sorted: a
     /// line opening with none of them is plain text (or opens with و).
     openers: Vec<u64>,
+    /// Tokens in the longest marker or label: a line's classification
+    /// needs the ends of its first tokens only.
+    longest: usize,
     normalize: NormalizeConfig,
     /// Keep token spans.
     pub with_spans: bool,
@@ -163,6 +166,7 @@ impl Markers {
                 .collect(),
             connectives: CONNECTIVES.iter().map(|m| hashed(&mut norm, m)).collect(),
             openers: Vec::new(),
+            longest: 0,
             normalize: cfg.normalize,
             with_spans: cfg.passages,
         };
@@ -175,6 +179,14 @@ impl Markers {
         openers.sort_unstable();
         openers.dedup();
         markers.openers = openers;
+        markers.longest = markers
+            .tail
+            .iter()
+            .map(|(h, _)| h)
+            .chain(&markers.labels)
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
         markers
     }
 
@@ -207,7 +219,9 @@ pub fn segment(text: &str, norm: &mut Normalizer, markers: &Markers) -> Segmente
             if markers.with_spans {
                 out.starts.push(t.start as u32);
             }
-            ends.push(t.end);
+            if ends.len() < markers.longest {
+                ends.push(t.end);
+            }
         });
         if out.tokens.len() > tok_start {
             let trimmed = raw.trim();
