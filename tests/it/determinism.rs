@@ -64,6 +64,11 @@ fn one_and_four_threads_give_identical_reports() {
     assert_eq!(stable_json(&four.report), stable_json(&again.report));
 }
 
+/// Bytes of text of a scan's documents.
+fn text_bytes(s: &neardup::pipeline::Scan) -> u64 {
+    s.corpus.docs.iter().map(|d| d.doc.text.len() as u64).sum()
+}
+
 #[test]
 fn spilling_to_disk_gives_the_same_report_and_dedup() {
     let dir = tempfile::tempdir().unwrap();
@@ -84,12 +89,7 @@ fn spilling_to_disk_gives_the_same_report_and_dedup() {
         assert_eq!(stable_json(&held.report), stable_json(&spilled.report));
         // Plain files are read again for their texts, which the spill
         // file then does not hold.
-        let texts: u64 = held
-            .corpus
-            .docs
-            .iter()
-            .map(|d| d.doc.text.len() as u64)
-            .sum();
+        let texts = text_bytes(&held);
         assert!(spilled.corpus.spilled_bytes() < texts, "{spill_above}");
         let strip = neardup::dedup::Strip {
             boilerplate: true,
@@ -127,13 +127,7 @@ fn spilled_texts_of_compressed_input_are_spilled_and_give_the_same_report() {
         },
     );
     assert!(spilled.corpus.is_spilled());
-    let texts: u64 = held
-        .corpus
-        .docs
-        .iter()
-        .map(|d| d.doc.text.len() as u64)
-        .sum();
-    assert!(spilled.corpus.spilled_bytes() > texts);
+    assert!(spilled.corpus.spilled_bytes() > text_bytes(&held));
     let mut want = stable_json(&held.report);
     let mut got = stable_json(&spilled.report);
     // Only the file names differ.
