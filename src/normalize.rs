@@ -226,8 +226,8 @@ impl Normalizer {
     ///
     /// Works on bytes: ASCII and the two-byte Arabic block (lead bytes
     /// 0xD8–0xDB) go through byte tables without decoding characters;
-    /// any other character is decoded and classified as [`fast_with`]
-    /// does. The result is that of a character scan ([`tests`] checks it
+    /// any other character is decoded and classified by the character
+    /// tables. The result is that of a character scan (the tests check it
     /// against one).
     pub fn tokens(&mut self, text: &str, base: usize, mut f: impl FnMut(Token<'_>)) {
         let table = &ARABIC_BYTES[usize::from(self.cfg.ta_marbuta)];
