@@ -8,7 +8,9 @@
 //! one at a time (the external sort of [`crate::passage::co_occurring`]).
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
+#[cfg(not(unix))]
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -140,11 +142,151 @@ pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Re
 }
 
 /// `n` append-only runs of `u64`, each read back whole.
+///
+/// A run is written to its file in whole blocks of [`BLOCK`] bytes with
+/// direct I/O where the file system allows it (Linux `O_DIRECT`): the
+/// values are written once and read once, so going through the page cache
+/// only cost the kernel a copy into fresh pages (on this kind of virtual
+/// machine, slower than the disk). The part of a run not yet a whole
+/// block stays in memory.
 #[derive(Debug)]
 pub struct Buckets {
     dir: PathBuf,
-    files: Vec<BufWriter<File>>,
-    counts: Vec<u64>,
+    runs: Vec<Run>,
+}
+
+/// Bytes of a [`Buckets`] block.
+const BLOCK: usize = 1 << 20;
+/// Alignment direct I/O asks of memory, file offsets and lengths.
+const ALIGN: usize = 4096;
+
+#[derive(Debug)]
+struct Run {
+    file: File,
+    /// The same file opened for direct I/O, while that works.
+    direct: Option<File>,
+    /// `BLOCK + ALIGN` bytes; the block is the aligned `BLOCK` inside.
+    buf: Vec<u8>,
+    /// Bytes of the block in use.
+    filled: usize,
+    /// Bytes written to the file.
+    written: u64,
+}
+
+impl Run {
+    fn new(dir: &Path) -> Result<Run> {
+        let file = temp_file(dir)?;
+        Ok(Run {
+            direct: open_direct(&file),
+            file,
+            buf: Vec::new(),
+            filled: 0,
+            written: 0,
+        })
+    }
+
+    /// The aligned block inside `buf`.
+    fn block(buf: &mut [u8]) -> &mut [u8] {
+        let at = buf.as_ptr().align_offset(ALIGN);
+        &mut buf[at..at + BLOCK]
+    }
+
+    fn push(&mut self, dir: &Path, mut bytes: &[u8]) -> Result<()> {
+        if self.buf.is_empty() {
+            self.buf = vec![0; BLOCK + ALIGN];
+        }
+        while !bytes.is_empty() {
+            let n = (BLOCK - self.filled).min(bytes.len());
+            Run::block(&mut self.buf)[self.filled..self.filled + n].copy_from_slice(&bytes[..n]);
+            self.filled += n;
+            bytes = &bytes[n..];
+            if self.filled == BLOCK {
+                self.flush(dir)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the full block at the end of the file.
+    fn flush(&mut self, dir: &Path) -> Result<()> {
+        let block = Run::block(&mut self.buf);
+        if let Some(d) = &self.direct {
+            if write_all_at(d, block, self.written).is_err() {
+                // The file system refused direct I/O: go through the
+                // page cache from now on.
+                self.direct = None;
+            }
+        }
+        if self.direct.is_none() {
+            write_all_at(&self.file, block, self.written)
+                .map_err(|e| io_error(dir, "write", &e))?;
+        }
+        self.written += BLOCK as u64;
+        self.filled = 0;
+        Ok(())
+    }
+
+    /// Every value of the run, mapped by `f`.
+    fn read<T>(&mut self, dir: &Path, f: impl Fn(u64) -> T) -> Result<Vec<T>> {
+        let n = (self.written as usize + self.filled) / 8;
+        let mut out = Vec::with_capacity(n);
+        let mut chunk = vec![0u8; BLOCK + ALIGN];
+        let mut at = 0u64;
+        let mut map = |bytes: &[u8]| {
+            out.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|w| f(u64::from_le_bytes(w.try_into().expect("8 bytes")))),
+            );
+        };
+        while at < self.written {
+            let block = Run::block(&mut chunk);
+            let read = match &self.direct {
+                Some(d) => {
+                    read_exact_at(d, block, at).or_else(|_| read_exact_at(&self.file, block, at))
+                }
+                None => read_exact_at(&self.file, block, at),
+            };
+            read.map_err(|e| io_error(dir, "read", &e))?;
+            map(block);
+            at += BLOCK as u64;
+        }
+        if self.filled > 0 {
+            map(&Run::block(&mut self.buf)[..self.filled]);
+        }
+        Ok(out)
+    }
+}
+
+/// `file` opened again for direct I/O (Linux), if the file system allows it.
+#[cfg(target_os = "linux")]
+fn open_direct(file: &File) -> Option<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_direct(_: &File) -> Option<File> {
+    None
+}
+
+/// Writes `buf` at byte `at` of `file`.
+#[cfg(unix)]
+fn write_all_at(file: &File, buf: &[u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, at)
+}
+
+#[cfg(not(unix))]
+fn write_all_at(file: &File, buf: &[u8], at: u64) -> std::io::Result<()> {
+    let mut f = file.try_clone()?;
+    f.seek(SeekFrom::Start(at))?;
+    f.write_all(buf)
 }
 
 impl Buckets {
@@ -152,43 +294,40 @@ impl Buckets {
     pub fn new(dir: &Path, n: usize) -> Result<Buckets> {
         Ok(Buckets {
             dir: dir.to_path_buf(),
-            files: (0..n)
-                .map(|_| Ok(BufWriter::with_capacity(1 << 18, temp_file(dir)?)))
-                .collect::<Result<_>>()?,
-            counts: vec![0; n],
+            runs: (0..n).map(|_| Run::new(dir)).collect::<Result<_>>()?,
         })
     }
 
     /// Number of runs.
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.runs.len()
     }
 
     /// Whether there are no runs.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.runs.is_empty()
     }
 
     /// Values held in all runs.
     pub fn total(&self) -> u64 {
-        self.counts.iter().sum()
+        self.runs
+            .iter()
+            .map(|r| (r.written + r.filled as u64) / 8)
+            .sum()
     }
 
     /// Appends `values` to run `b`.
     pub fn extend(&mut self, b: usize, values: &[u64]) -> Result<()> {
-        let w = &mut self.files[b];
-        let written = if cfg!(target_endian = "little") {
+        let run = &mut self.runs[b];
+        if cfg!(target_endian = "little") {
             // The values' memory already is their little-endian bytes.
-            w.write_all(bytemuck::cast_slice(values))
+            run.push(&self.dir, bytemuck::cast_slice(values))
         } else {
             values.chunks(1 << 14).try_for_each(|chunk| {
                 let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
-                w.write_all(&bytes)
+                run.push(&self.dir, &bytes)
             })
-        };
-        written.map_err(|e| io_error(&self.dir, "write", &e))?;
-        self.counts[b] += values.len() as u64;
-        Ok(())
+        }
     }
 
     /// Reads run `b` whole and empties it (its file is closed).
@@ -198,29 +337,8 @@ impl Buckets {
 
     /// [`Buckets::take`], each value mapped by `f` as it is read.
     pub fn take_map<T>(&mut self, b: usize, f: impl Fn(u64) -> T) -> Result<Vec<T>> {
-        let w = std::mem::replace(
-            &mut self.files[b],
-            BufWriter::with_capacity(0, temp_file(&self.dir)?),
-        );
-        let mut file = w
-            .into_inner()
-            .map_err(|e| io_error(&self.dir, "flush", e.error()))?;
-        file.seek(SeekFrom::Start(0))
-            .map_err(|e| io_error(&self.dir, "seek", &e))?;
-        let n = std::mem::take(&mut self.counts[b]) as usize;
-        let mut out = Vec::with_capacity(n);
-        let mut chunk = vec![0u8; 1 << 20];
-        while out.len() < n {
-            let want = ((n - out.len()) * 8).min(chunk.len());
-            file.read_exact(&mut chunk[..want])
-                .map_err(|e| io_error(&self.dir, "read", &e))?;
-            out.extend(
-                chunk[..want]
-                    .chunks_exact(8)
-                    .map(|w| f(u64::from_le_bytes(w.try_into().expect("8 bytes")))),
-            );
-        }
-        Ok(out)
+        let mut run = std::mem::replace(&mut self.runs[b], Run::new(&self.dir)?);
+        run.read(&self.dir, f)
     }
 }
 
@@ -248,6 +366,34 @@ mod tests {
             assert_eq!(buf, items[i][i - i.min(10)..]);
             assert_eq!(r.record_len(i), i);
         }
+    }
+
+    /// Runs longer than a block go to their files (directly where the
+    /// file system allows it, else through the page cache) and come back
+    /// whole, in order, with the part not yet a block.
+    #[test]
+    fn buckets_write_whole_blocks_and_read_them_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut b = Buckets::new(dir.path(), 3).expect("buckets");
+        // Run 2 goes through the page cache whatever the file system.
+        b.runs[2].direct = None;
+        let per_block = (BLOCK / 8) as u64;
+        let mut want: Vec<Vec<u64>> = vec![Vec::new(); 3];
+        for round in 0..7u64 {
+            for (r, w) in want.iter_mut().enumerate() {
+                let len = per_block / 3 + round * 1000 + r as u64;
+                let values: Vec<u64> = (0..len).map(|i| i * 31 + round * 7 + r as u64).collect();
+                b.extend(r, &values).expect("extend");
+                w.extend_from_slice(&values);
+            }
+        }
+        assert!(want[0].len() as u64 > 2 * per_block, "more than two blocks");
+        assert!(b.runs.iter().all(|r| r.written >= 2 * BLOCK as u64));
+        assert_eq!(b.total(), want.iter().map(|w| w.len() as u64).sum::<u64>());
+        for (r, w) in want.iter().enumerate() {
+            assert_eq!(&b.take(r).expect("take"), w, "run {r}");
+        }
+        assert_eq!(b.total(), 0);
     }
 
     #[test]
