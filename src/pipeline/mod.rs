@@ -114,8 +114,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                             let seg = segment(&d.text, norm, &markers);
                             let at = store::RawAt::of(rec, rereadable[rec.file as usize]);
                             if spilling {
-                                let sketch = cfg.boilerplate_sketch;
-                                Parsed::Spilled(store::spill_one(d, &seg, sketch, at))
+                                Parsed::Spilled(store::spill_one(d, &seg, at))
                             } else {
                                 Parsed::Held(d, seg, at)
                             }
@@ -164,8 +163,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                 match store::Writer::start(s, cfg) {
                     Ok(mut w) => {
                         let at = std::mem::take(&mut text_at);
-                        let sent =
-                            store::spill_all(&mut out.docs, &at, &mut w, cfg.boilerplate_sketch);
+                        let sent = store::spill_all(&mut out.docs, &at, &mut w);
                         writer = Some(w);
                         if !sent {
                             break;
@@ -299,7 +297,11 @@ pub fn body_tokens_of(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tai
 pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Body> {
     progress.start("boilerplate", None);
     let stats = if let Some(s) = &corpus.spilled {
-        boilerplate::learn_sets(&s.line_sets, cfg)
+        // A spilled document's sketch is made from its record when a
+        // relatedness test first needs it.
+        boilerplate::learn_with(&s.line_sets, cfg, |d| {
+            boilerplate::Sketch::of(corpus.tokens_and_lines(d).seg())
+        })
     } else {
         let segs: Vec<&Segmented> = corpus.docs.iter().map(|d| &d.seg).collect();
         boilerplate::learn(&segs, cfg)
