@@ -61,6 +61,8 @@ impl Edge {
 const FULL_GROUP: usize = 64;
 /// Cross-group edges are expanded to all member pairs up to this many.
 const FULL_EXPANSION: usize = 4096;
+/// Candidate pairs verified in one batch.
+const VERIFY_BATCH: usize = 16_384;
 
 /// Finds every document-level relation.
 pub fn document_edges(
@@ -90,20 +92,22 @@ pub fn document_edges_with<'a>(
     let cands = lsh::candidates_with(&reps, shape, cfg.max_bucket, cfg.large_bucket_window, &key);
     progress.finish();
     progress.start("verifying", Some(cands.len() as u64));
-    // Candidates come sorted: each run shares its first shingle set.
-    let runs: Vec<&[(u32, u32)]> = cands.chunk_by(|x, y| x.0 == y.0).collect();
-    let verified: Vec<(u32, u32, Relation, verify::Scores)> = runs
-        .par_iter()
-        .flat_map_iter(|run| {
-            let sa = shingles(run[0].0);
-            run.iter()
-                .filter_map(|&(a, b)| {
-                    let s = verify::score(&sa, &shingles(b));
-                    verify::classify(s, cfg).map(|r| (a, b, r, s))
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    // Candidates come sorted, by batches: the shingle sets of a batch's
+    // documents are made once (a spilled corpus makes them again from its
+    // records, and a document is in several pairs of its cluster), then
+    // its pairs are scored.
+    let mut verified: Vec<(u32, u32, Relation, verify::Scores)> = Vec::new();
+    for batch in cands.chunks(VERIFY_BATCH) {
+        let mut docs: Vec<u32> = batch.iter().flat_map(|&(a, b)| [a, b]).collect();
+        docs.sort_unstable();
+        docs.dedup();
+        let sets: Vec<Cow<'a, [u64]>> = docs.par_iter().map(|&d| shingles(d)).collect();
+        let set = |d: u32| &sets[docs.binary_search(&d).expect("a batch document")];
+        verified.par_extend(batch.par_iter().filter_map(|&(a, b)| {
+            let s = verify::score(set(a), set(b));
+            verify::classify(s, cfg).map(|r| (a, b, r, s))
+        }));
+    }
     progress.advance(cands.len() as u64);
     progress.finish();
     let mut group_of = vec![u32::MAX; bodies.len()];
