@@ -274,30 +274,26 @@ pub(crate) fn is_recurring(
 /// Finds the recurring boilerplate lines of a corpus.
 pub fn learn(docs: &[&Segmented], cfg: &Config) -> Stats {
     let sets: Vec<LineSet> = docs.par_iter().map(|d| line_set(d, false)).collect();
-    learn_with(&sets, cfg, |d| Sketch::of(docs[d]))
-}
-
-/// [`learn`] from each document's [`line_set`] made without its sketch;
-/// `sketch_of(d)` makes document `d`'s sketch the first time a
-/// relatedness test needs it (most are never asked for).
-pub fn learn_with(
-    sets: &[LineSet],
-    cfg: &Config,
-    sketch_of: impl Fn(usize) -> Sketch + Sync,
-) -> Stats {
-    let sketches: Vec<OnceLock<Sketch>> = (0..sets.len()).map(|_| OnceLock::new()).collect();
+    // A document's sketch is computed the first time a relatedness test
+    // needs it: most are never asked for.
+    let sketches: Vec<OnceLock<Sketch>> = (0..docs.len()).map(|_| OnceLock::new()).collect();
     let sketch = |d: usize| -> &Sketch {
         if cfg.boilerplate_sketch {
-            sketches[d].get_or_init(|| sketch_of(d))
+            sketches[d].get_or_init(|| Sketch::of(docs[d]))
         } else {
             &NO_SKETCH
         }
     };
-    recurring(sets, cfg, |a, b, skip| {
+    recurring(&sets, cfg, |a, b, skip| {
         related_by(&sets[a].lines, &sets[b].lines, skip, || {
             (sketch(a), sketch(b))
         })
     })
+}
+
+/// [`learn`] from each document's [`line_set`].
+pub fn learn_sets(sets: &[LineSet], cfg: &Config) -> Stats {
+    recurring(sets, cfg, |a, b, skip| related(&sets[a], &sets[b], skip))
 }
 
 /// The recurring lines among `sets`, `related(a, b, line)` telling

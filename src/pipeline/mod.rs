@@ -114,7 +114,8 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                             let seg = segment(&d.text, norm, &markers);
                             let at = store::RawAt::of(rec, rereadable[rec.file as usize]);
                             if spilling {
-                                Parsed::Spilled(store::spill_one(d, &seg, at))
+                                let sketch = cfg.boilerplate_sketch;
+                                Parsed::Spilled(store::spill_one(d, &seg, sketch, at))
                             } else {
                                 Parsed::Held(d, seg, at)
                             }
@@ -163,7 +164,8 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                 match store::Writer::start(s, cfg) {
                     Ok(mut w) => {
                         let at = std::mem::take(&mut text_at);
-                        let sent = store::spill_all(&mut out.docs, &at, &mut w);
+                        let sent =
+                            store::spill_all(&mut out.docs, &at, &mut w, cfg.boilerplate_sketch);
                         writer = Some(w);
                         if !sent {
                             break;
@@ -297,11 +299,7 @@ pub fn body_tokens_of(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tai
 pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Body> {
     progress.start("boilerplate", None);
     let stats = if let Some(s) = &corpus.spilled {
-        // A spilled document's sketch is made from its record when a
-        // relatedness test first needs it.
-        boilerplate::learn_with(&s.line_sets, cfg, |d| {
-            boilerplate::Sketch::of(corpus.tokens_and_lines(d).seg())
-        })
+        boilerplate::learn_sets(&s.line_sets, cfg)
     } else {
         let segs: Vec<&Segmented> = corpus.docs.iter().map(|d| &d.seg).collect();
         boilerplate::learn(&segs, cfg)

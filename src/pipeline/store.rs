@@ -504,7 +504,12 @@ pub(super) struct SpilledDoc {
 /// Encodes `doc` and `seg` for the spill file; the text goes in the
 /// record unless it is read back from the input (its raw record lies at
 /// `raw`).
-pub(super) fn spill_one(mut doc: Document, seg: &Segmented, raw: Option<RawAt>) -> SpilledDoc {
+pub(super) fn spill_one(
+    mut doc: Document,
+    seg: &Segmented,
+    sketch: bool,
+    raw: Option<RawAt>,
+) -> SpilledDoc {
     let at = RawAt::text_at(raw, &doc.text);
     let with_text = at == TextAt::Record;
     let text_bytes = if with_text { doc.text.len() } else { 0 };
@@ -517,8 +522,7 @@ pub(super) fn spill_one(mut doc: Document, seg: &Segmented, raw: Option<RawAt>) 
         record,
         text_len,
         hot_len,
-        // Its sketch is made from the record when needed.
-        line_set: boilerplate::line_set(seg, false),
+        line_set: boilerplate::line_set(seg, sketch),
         text_at: at,
     }
 }
@@ -575,7 +579,12 @@ impl<'s> Writer<'s> {
 /// (`at[i]`: where document `i`'s raw record lies, if it can be read
 /// again). Returns false when the writer has stopped (on an error it
 /// reports).
-pub(super) fn spill_all(docs: &mut [Doc], at: &[Option<RawAt>], w: &mut Writer<'_>) -> bool {
+pub(super) fn spill_all(
+    docs: &mut [Doc],
+    at: &[Option<RawAt>],
+    w: &mut Writer<'_>,
+    sketch: bool,
+) -> bool {
     for (chunk, at) in docs.chunks_mut(4096).zip(at.chunks(4096)) {
         let ones: Vec<SpilledDoc> = chunk
             .par_iter_mut()
@@ -587,7 +596,7 @@ pub(super) fn spill_all(docs: &mut [Doc], at: &[Option<RawAt>], w: &mut Writer<'
                     source: None,
                     text: std::mem::take(&mut d.doc.text),
                 };
-                spill_one(doc, &seg, at)
+                spill_one(doc, &seg, sketch, at)
             })
             .collect();
         let mut records = Vec::with_capacity(ones.len());
