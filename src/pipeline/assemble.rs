@@ -146,12 +146,19 @@ fn pair_out(corpus: &Corpus, bodies: &[Body], e: &Edge) -> PairOut {
     }
 }
 
+/// A boilerplate line of a document: (key, kind, document, line). Link
+/// lines aggregate by marker, others by line hash.
+type Occurrence = (u64, Kind, u32, u32);
+
+/// Document `i` as listed in the report, and its boilerplate lines
+/// (appended to `occ`): both come from its lines, read once.
 fn document_out(
     corpus: &Corpus,
     bodies: &[Body],
     tail_copies: &[Option<u32>],
     markers: &Markers,
     i: usize,
+    occ: &mut Vec<Occurrence>,
 ) -> DocumentOut {
     let d = &corpus.docs[i];
     let body = &bodies[i];
@@ -159,8 +166,24 @@ fn document_out(
     // Most listed documents are listed for their pairs alone: their lines
     // are not needed (nor read back, from a spilled corpus).
     if body.tail.is_some() || body.marks.iter().any(Option::is_some) {
-        let content = corpus.tokens_and_lines(i);
+        let content = corpus.lines(i);
         let seg = content.seg();
+        occ.extend(
+            seg.lines
+                .iter()
+                .enumerate()
+                .zip(&body.marks)
+                .filter_map(|((li, l), m)| {
+                    let kind = (*m)?;
+                    let key = match (kind, l.kind) {
+                        (Kind::LinkLine, crate::segment::LineKind::TailMarker { marker, .. }) => {
+                            u64::from(marker)
+                        }
+                        _ => l.hash,
+                    };
+                    Some((key, kind, i as u32, li as u32))
+                }),
+        );
         let stop = body.tail.as_ref().map_or(seg.lines.len(), |t| t.line);
         tails = body
             .tail
@@ -192,34 +215,13 @@ fn document_out(
     }
 }
 
-/// Aggregates boilerplate lines across documents for the report.
-fn boilerplate_list(corpus: &Corpus, bodies: &[Body], markers: &Markers) -> Vec<BoilerplateOut> {
-    // (key, kind, doc): link lines aggregate by marker, others by line.
-    let mut occ: Vec<(u64, Kind, u32, u32)> = bodies
-        .par_iter()
-        .enumerate()
-        .filter(|(_, b)| b.marks.iter().any(Option::is_some))
-        .flat_map_iter(|(di, b)| {
-            let content = corpus.tokens_and_lines(di);
-            content
-                .seg()
-                .lines
-                .iter()
-                .enumerate()
-                .zip(&b.marks)
-                .filter_map(|((li, l), m)| {
-                    let kind = (*m)?;
-                    let key = match (kind, l.kind) {
-                        (Kind::LinkLine, crate::segment::LineKind::TailMarker { marker, .. }) => {
-                            u64::from(marker)
-                        }
-                        _ => l.hash,
-                    };
-                    Some((key, kind, di as u32, li as u32))
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
+/// Aggregates boilerplate lines across documents (`occ`, from
+/// [`document_out`]) for the report.
+fn boilerplate_list(
+    corpus: &Corpus,
+    mut occ: Vec<Occurrence>,
+    markers: &Markers,
+) -> Vec<BoilerplateOut> {
     occ.par_sort_unstable();
     occ.dedup_by_key(|x| (x.0, x.1, x.2));
     let mut out: Vec<BoilerplateOut> = occ
@@ -292,10 +294,17 @@ pub fn report(
     for (r, &i) in order.iter().enumerate() {
         rank[i as usize] = r as u32;
     }
-    let documents: Vec<DocumentOut> = order
+    // Every document with boilerplate is listed, so listing them gathers
+    // all boilerplate lines.
+    let (documents, occ): (Vec<DocumentOut>, Vec<Vec<Occurrence>>) = order
         .par_iter()
-        .map(|&i| document_out(corpus, bodies, tail_copies, &markers, i as usize))
-        .collect();
+        .map(|&i| {
+            let mut occ = Vec::new();
+            let d = document_out(corpus, bodies, tail_copies, &markers, i as usize, &mut occ);
+            (d, occ)
+        })
+        .unzip();
+    let occ: Vec<Occurrence> = occ.into_iter().flatten().collect();
     let mut ranked: Vec<(u64, PairOut)> = edges
         .par_iter()
         .map(|e| {
@@ -363,7 +372,7 @@ pub fn report(
         documents,
         pairs,
         clusters: cl,
-        boilerplate: boilerplate_list(corpus, bodies, &markers),
+        boilerplate: boilerplate_list(corpus, occ, &markers),
     }
 }
 

@@ -187,6 +187,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                         records,
                         text_lens: w.text_lens,
                         hot_lens: w.hot_lens,
+                        lines_lens: w.lines_lens,
                         line_sets: w.line_sets,
                         texts: w.texts,
                         inputs: store::Inputs::new(&out.files, &cfg.input),

@@ -31,6 +31,9 @@ pub struct Spilled {
     /// Bytes of every record before its token starts and text: what
     /// [`Corpus::tokens_and_lines`] reads.
     pub(crate) hot_lens: Vec<u32>,
+    /// Bytes of every record before its tokens: what [`Corpus::lines`]
+    /// reads.
+    pub(crate) lines_lens: Vec<u32>,
     /// Each document's lines as (hash, words), sorted, for boilerplate
     /// statistics (what [`crate::boilerplate::learn`] would compute).
     pub(crate) line_sets: Vec<boilerplate::LineSet>,
@@ -299,6 +302,21 @@ impl Corpus {
         }
     }
 
+    /// Document `i`'s lines alone: its segmentation with no tokens and
+    /// no token starts (line token ranges still index the tokens). For a
+    /// spilled document this reads back only the front of its record,
+    /// which is a tenth of the tokens' bytes or less.
+    pub fn lines(&self, i: usize) -> TokensAndLines<'_> {
+        match &self.spilled {
+            None => TokensAndLines::Held(&self.docs[i].seg),
+            Some(s) => READ_BUF.with_borrow_mut(|buf| {
+                s.records.read_prefix(i, s.lines_lens[i] as usize, buf);
+                let (_, seg) = decode_lines(&mut Reader(buf));
+                TokensAndLines::Loaded(seg)
+            }),
+        }
+    }
+
     /// Length in bytes of document `i`'s text.
     pub fn text_len(&self, i: usize) -> usize {
         match &self.spilled {
@@ -338,13 +356,19 @@ fn put_var(out: &mut Vec<u8>, x: u32) {
     out.extend_from_slice(&buf[..n]);
 }
 
-/// Appends the record of (`text`, `seg`) to `out` and returns the length
-/// of its hot part (what [`Corpus::tokens_and_lines`] reads): four counts
+/// Appends the record of (`text`, `seg`) to `out` and returns the lengths
+/// of its lines part (what [`Corpus::lines`] reads) and of its hot part
+/// (what [`Corpus::tokens_and_lines`] reads): four counts
 /// (text bytes, tokens, starts, lines) as `u32`, then the lines (gaps and
 /// lengths as varints, the hash, the kind), the token hashes as `u64`,
 /// then the cold part: the token starts (gaps as varints) and, when
 /// `with_text`, the text. Fixed-width values are little-endian.
-pub(crate) fn encode(text: &str, seg: &Segmented, with_text: bool, out: &mut Vec<u8>) -> usize {
+pub(crate) fn encode(
+    text: &str,
+    seg: &Segmented,
+    with_text: bool,
+    out: &mut Vec<u8>,
+) -> (usize, usize) {
     let from = out.len();
     for n in [
         text.len(),
@@ -374,6 +398,7 @@ pub(crate) fn encode(text: &str, seg: &Segmented, with_text: bool, out: &mut Vec
             LineKind::Continuing => out.push(4),
         }
     }
+    let lines = out.len() - from;
     if cfg!(target_endian = "little") {
         out.extend_from_slice(bytemuck::cast_slice(&seg.tokens));
     } else {
@@ -390,7 +415,7 @@ pub(crate) fn encode(text: &str, seg: &Segmented, with_text: bool, out: &mut Vec
     if with_text {
         out.extend_from_slice(text.as_bytes());
     }
-    hot
+    (lines, hot)
 }
 
 /// Reads values off the front of a slice.
@@ -435,6 +460,20 @@ pub(crate) fn decode_segmentation(bytes: &[u8]) -> Segmented {
 /// The counts, lines and tokens at the front of a record: the text length
 /// and number of token starts, and the segmentation without its starts.
 fn decode_hot(r: &mut Reader<'_>) -> ((usize, usize), Segmented) {
+    let ((text_len, ntok, nstart), mut seg) = decode_lines(r);
+    seg.tokens.reserve_exact(ntok);
+    seg.tokens.extend(
+        r.take(ntok * 8)
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))),
+    );
+    ((text_len, nstart), seg)
+}
+
+/// The counts and lines at the front of a record: the text length and
+/// numbers of tokens and token starts, and the segmentation's lines
+/// (with no tokens).
+fn decode_lines(r: &mut Reader<'_>) -> ((usize, usize, usize), Segmented) {
     let (text_len, ntok, nstart, nline) = (
         r.u32() as usize,
         r.u32() as usize,
@@ -442,8 +481,8 @@ fn decode_hot(r: &mut Reader<'_>) -> ((usize, usize), Segmented) {
         r.u32() as usize,
     );
     let mut seg = Segmented {
-        tokens: Vec::with_capacity(ntok),
-        starts: Vec::with_capacity(nstart),
+        tokens: Vec::new(),
+        starts: Vec::new(),
         lines: Vec::with_capacity(nline),
     };
     let (mut end, mut tok_end) = (0u32, 0u32);
@@ -476,12 +515,7 @@ fn decode_hot(r: &mut Reader<'_>) -> ((usize, usize), Segmented) {
             kind,
         });
     }
-    seg.tokens.extend(
-        r.take(ntok * 8)
-            .chunks_exact(8)
-            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))),
-    );
-    ((text_len, nstart), seg)
+    ((text_len, ntok, nstart), seg)
 }
 
 /// A document as parsed in a batch: held in memory, or already encoded
@@ -497,6 +531,7 @@ pub(super) struct SpilledDoc {
     pub(super) record: Vec<u8>,
     pub(super) text_len: u32,
     pub(super) hot_len: u32,
+    pub(super) lines_len: u32,
     pub(super) line_set: boilerplate::LineSet,
     pub(super) text_at: TextAt,
 }
@@ -514,14 +549,15 @@ pub(super) fn spill_one(
     let with_text = at == TextAt::Record;
     let text_bytes = if with_text { doc.text.len() } else { 0 };
     let mut record = Vec::with_capacity(text_bytes + seg.tokens.len() * 10 + 64);
-    let hot_len = encode(&doc.text, seg, with_text, &mut record) as u32;
+    let (lines_len, hot_len) = encode(&doc.text, seg, with_text, &mut record);
     let text_len = doc.text.len() as u32;
     doc.text = String::new();
     SpilledDoc {
         doc,
         record,
         text_len,
-        hot_len,
+        hot_len: hot_len as u32,
+        lines_len: lines_len as u32,
         line_set: boilerplate::line_set(seg, sketch),
         text_at: at,
     }
@@ -534,6 +570,7 @@ pub(super) struct Writer<'s> {
     pub(super) handle: std::thread::ScopedJoinHandle<'s, Result<crate::spill::Records>>,
     pub(super) text_lens: Vec<u32>,
     pub(super) hot_lens: Vec<u32>,
+    pub(super) lines_lens: Vec<u32>,
     pub(super) line_sets: Vec<boilerplate::LineSet>,
     pub(super) texts: Vec<TextAt>,
 }
@@ -560,6 +597,7 @@ impl<'s> Writer<'s> {
             handle,
             text_lens: Vec::new(),
             hot_lens: Vec::new(),
+            lines_lens: Vec::new(),
             line_sets: Vec::new(),
             texts: Vec::new(),
         })
@@ -569,6 +607,7 @@ impl<'s> Writer<'s> {
     pub(super) fn keep(&mut self, one: SpilledDoc) -> (Document, Vec<u8>) {
         self.text_lens.push(one.text_len);
         self.hot_lens.push(one.hot_len);
+        self.lines_lens.push(one.lines_len);
         self.line_sets.push(one.line_set);
         self.texts.push(one.text_at);
         (one.doc, one.record)
@@ -628,8 +667,16 @@ mod tests {
         ] {
             let seg = segment(text, &mut n, &m);
             let mut out = vec![7u8];
-            let hot = encode(text, &seg, true, &mut out);
+            let (lines, hot) = encode(text, &seg, true, &mut out);
             assert!(out.ends_with(text.as_bytes()), "the text comes last");
+            let mut r = Reader(&out[1..=lines]);
+            let ((text_len, ntok, nstart), only) = decode_lines(&mut r);
+            assert!(r.0.is_empty(), "the lines part ends where its length says");
+            assert_eq!(
+                (text_len, ntok, nstart),
+                (text.len(), seg.tokens.len(), seg.starts.len())
+            );
+            assert_eq!((only.lines, only.tokens.len()), (seg.lines.clone(), 0));
             let s = decode_segmentation(&out[1..out.len() - text.len()]);
             assert_eq!(s, seg);
             let mut r = Reader(&out[1..=hot]);
@@ -650,8 +697,10 @@ mod tests {
             let m = Markers::new(&cfg);
             let seg = segment(&text, &mut m.normalizer(), &m);
             let mut out = Vec::new();
-            let hot = encode(&text, &seg, true, &mut out);
+            let (lines, hot) = encode(&text, &seg, true, &mut out);
             proptest::prop_assert!(out.ends_with(text.as_bytes()));
+            let (_, only) = decode_lines(&mut Reader(&out[..lines]));
+            proptest::prop_assert_eq!(&only.lines, &seg.lines);
             let s = decode_segmentation(&out[..out.len() - text.len()]);
             proptest::prop_assert_eq!(&s, &seg);
             let ((_, nstart), h) = decode_hot(&mut Reader(&out[..hot]));
