@@ -71,7 +71,10 @@ impl Progress for Bars {
         if let Ok(mut slot) = self.stage.lock() {
             if let (true, Some((stage, total, t))) = (self.timings, slot.take()) {
                 let n = total.map(|n| format!(" ({n})")).unwrap_or_default();
-                eprintln!("{stage:>12}: {:.3} s{n}", t.elapsed().as_secs_f64());
+                let peak = peak_mb()
+                    .map(|m| format!(", peak {m} MB"))
+                    .unwrap_or_default();
+                eprintln!("{stage:>12}: {:.3} s{n}{peak}", t.elapsed().as_secs_f64());
             }
         }
         if let Ok(mut slot) = self.bar.lock() {
@@ -80,4 +83,14 @@ impl Progress for Bars {
             }
         }
     }
+}
+
+/// The process's peak resident memory so far, in MB (Linux's `VmHWM`;
+/// none elsewhere): printed with `--timings`, it tells which stage set the
+/// peak.
+fn peak_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1000)
 }

@@ -83,7 +83,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
     let (wtx, wrx) = std::sync::mpsc::channel::<Warning>();
     let mut failed: Option<crate::error::Error> = None;
     // Batches stay a small part of the memory allowed to texts.
-    let batch_bytes = (cfg.spill_above / 8).clamp(4 << 10, 4 << 20) as usize;
+    let batch_bytes = (cfg.spill_above / 8).clamp(256 << 10, 4 << 20) as usize;
     std::thread::scope(|s| {
         let files = &out.files;
         s.spawn(move || {
