@@ -32,7 +32,7 @@ pub enum Kind {
     Shortcode,
     /// A label line such as "Tags: …".
     Label,
-    /// A "read also: <headline>" link inside an article that goes on.
+    /// A `read also: <headline>` link inside an article that goes on.
     LinkLine,
 }
 
@@ -250,7 +250,7 @@ const SAMPLE: usize = 9;
 /// Whether a line of `words` words found in `n` documents is recurring
 /// boilerplate. `related(i, j)` tells whether the `i`-th and `j`-th of
 /// those documents (in document order) are related once the line is set
-/// aside; at most [`SAMPLE`] evenly spread documents are asked.
+/// aside; at most `SAMPLE` (9) evenly spread documents are asked.
 pub(crate) fn is_recurring(
     words: usize,
     n: usize,

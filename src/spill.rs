@@ -143,7 +143,7 @@ pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Re
 
 /// `n` append-only runs of `u64`, each read back whole.
 ///
-/// A run is written to its file in whole blocks of [`BLOCK`] bytes with
+/// A run is written to its file in whole blocks of `BLOCK` bytes (1 MiB) with
 /// direct I/O where the file system allows it (Linux `O_DIRECT`): the
 /// values are written once and read once, so going through the page cache
 /// only cost the kernel a copy into fresh pages (on this kind of virtual

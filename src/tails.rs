@@ -1,8 +1,8 @@
 //! Appended tails: where the article proper ends and appended content
 //! ("read also" blocks carrying other articles) begins.
 //!
-//! A marker followed by a linked headline on the same line ("اقرأ أيضا:
-//! <headline>") opens a tail only when nothing but boilerplate and other
+//! A marker followed by a linked headline on the same line (`اقرأ أيضا:
+//! <headline>`) opens a tail only when nothing but boilerplate and other
 //! markers follows; in the middle of an article that goes on, it is a
 //! boilerplate link line and the body continues.
 //!

@@ -8,7 +8,7 @@
 //!   runs close in both merge, and what has `min_words` matched words is a
 //!   passage.
 //! * **Bags of words** for reuse whose words were shuffled or swapped for
-//!   synonyms (see [`super::bags`]): clusters of words found once or
+//!   synonyms (the `bags` module): clusters of words found once or
 //!   twice in each document, close together in both, whose two regions'
 //!   word multisets mostly coincide.
 

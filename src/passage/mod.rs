@@ -9,7 +9,7 @@
 //! so every word takes part (sampling half of them left too few to tell
 //! it from chance), and the rarity bound is tight instead: two unrelated
 //! articles on one topic share many words found in twenty documents,
-//! few found in ten. Each candidate pair is then aligned (see [`align`])
+//! few found in ten. Each candidate pair is then aligned (see [`mod@align`])
 //! into passages with token ranges in both documents.
 
 pub mod align;

@@ -106,8 +106,8 @@ const COUNT_MASK: u64 = (1 << PAIR_B) - 1;
 /// [`co_occurring`](super::co_occurring) for corpora whose postings do not fit in memory, for
 /// several key families at once: `keys(i)` gives item `i`'s key
 /// set of every family (all of the same length). Postings go to disk in
-/// [`PARTS`] partitions by key; each partition is sorted alone, its pairs
-/// are counted as in memory, and the counts go to disk in [`RANGES`]
+/// `PARTS` partitions by key; each partition is sorted alone, its pairs
+/// are counted as in memory, and the counts go to disk in `RANGES`
 /// partitions by first item, each then sorted and summed alone.
 /// `max_docs` and `min_shared` are per family. Returns exactly what
 /// [`co_occurring`](super::co_occurring) returns for each family.

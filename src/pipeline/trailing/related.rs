@@ -36,7 +36,7 @@ pub struct Frequencies {
 
 impl Frequencies {
     /// The sampling step for a corpus of `n` documents: at most
-    /// [`SAMPLE`] documents are sampled.
+    /// `SAMPLE` (4,096) documents are sampled.
     pub fn step_for(n: usize) -> u64 {
         n.div_ceil(SAMPLE).max(1).next_power_of_two() as u64
     }
