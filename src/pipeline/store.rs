@@ -305,7 +305,7 @@ impl Corpus {
     /// Document `i`'s lines alone: its segmentation with no tokens and
     /// no token starts (line token ranges still index the tokens). For a
     /// spilled document this reads back only the front of its record,
-    /// which is a tenth of the tokens' bytes or less.
+    /// before the token hashes (8 bytes a token).
     pub fn lines(&self, i: usize) -> TokensAndLines<'_> {
         match &self.spilled {
             None => TokensAndLines::Held(&self.docs[i].seg),
