@@ -197,11 +197,25 @@ impl Report {
         s
     }
 
-    /// Writes [`Report::to_json`] to `out` as it is serialized, without
+    /// Writes [`Report::to_json`] to `out`, byte for byte, without
     /// holding the whole text (half a gigabyte for a million articles).
-    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self)?;
-        out.write_all(b"\n")
+    /// The long lists are rendered in parallel, a window of elements at a
+    /// time, each element as serde_json renders it alone and then indented
+    /// to its depth: raw newlines in pretty JSON are all indentation (a
+    /// string's newline is escaped), so the result is what rendering the
+    /// whole report at once gives.
+    pub fn write_json(&self, out: &mut (impl std::io::Write + Send)) -> std::io::Result<()> {
+        out.write_all(b"{")?;
+        json_field(out, true, "schema", &self.schema)?;
+        json_field(out, false, "tool", &self.tool)?;
+        json_field(out, false, "params", &self.params)?;
+        json_field(out, false, "stats", &self.stats)?;
+        json_list(out, "warnings", &self.warnings)?;
+        json_list(out, "documents", &self.documents)?;
+        json_list(out, "pairs", &self.pairs)?;
+        json_list(out, "clusters", &self.clusters)?;
+        json_list(out, "boilerplate", &self.boilerplate)?;
+        out.write_all(b"\n}\n")
     }
 
     /// A short human summary: counts, largest clusters, top boilerplate.
@@ -260,4 +274,82 @@ impl Report {
         }
         s
     }
+}
+
+/// Writes a member of the report's top-level object: its key and its
+/// value rendered pretty at depth 1.
+fn json_field<T: Serialize + ?Sized>(
+    out: &mut impl std::io::Write,
+    first: bool,
+    key: &str,
+    value: &T,
+) -> std::io::Result<()> {
+    out.write_all(if first { b"\n  \"" } else { b",\n  \"" })?;
+    out.write_all(key.as_bytes())?;
+    out.write_all(b"\": ")?;
+    let mut buf = Vec::new();
+    indented(&serde_json::to_vec_pretty(value)?, b"\n  ", &mut buf);
+    out.write_all(&buf)
+}
+
+/// Elements of a list [`json_list`] renders in one parallel window.
+const LIST_WINDOW: usize = 1 << 14;
+
+/// Writes a list member of the report's top-level object (never the
+/// first member), its elements rendered in parallel: each window is
+/// written while the next one is rendered.
+fn json_list<T: Serialize + Sync>(
+    out: &mut (impl std::io::Write + Send),
+    key: &str,
+    items: &[T],
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    out.write_all(b",\n  \"")?;
+    out.write_all(key.as_bytes())?;
+    out.write_all(b"\": [")?;
+    if items.is_empty() {
+        return out.write_all(b"]");
+    }
+    let render = |w: usize, window: &[T]| -> std::io::Result<Vec<Vec<u8>>> {
+        window
+            .par_chunks(256)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut buf = Vec::new();
+                for (k, item) in chunk.iter().enumerate() {
+                    let first = w == 0 && c == 0 && k == 0;
+                    buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                    let one = serde_json::to_vec_pretty(item).map_err(std::io::Error::from)?;
+                    indented(&one, b"\n    ", &mut buf);
+                }
+                Ok(buf)
+            })
+            .collect()
+    };
+    let write = |out: &mut (dyn std::io::Write + Send), parts: Vec<Vec<u8>>| {
+        parts.iter().try_for_each(|p| out.write_all(p))
+    };
+    let mut pending = Vec::new();
+    for (w, window) in items.chunks(LIST_WINDOW).enumerate() {
+        let (written, parts) = rayon::join(
+            || write(&mut *out, std::mem::take(&mut pending)),
+            || render(w, window),
+        );
+        written?;
+        pending = parts?;
+    }
+    write(&mut *out, pending)?;
+    out.write_all(b"\n  ]")
+}
+
+/// Appends `json` to `out` with every newline followed by `newline`'s
+/// indentation (`newline` starts with the newline itself).
+fn indented(json: &[u8], newline: &[u8], out: &mut Vec<u8>) {
+    let mut rest = json;
+    while let Some(at) = memchr::memchr(b'\n', rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(newline);
+        rest = &rest[at + 1..];
+    }
+    out.extend_from_slice(rest);
 }

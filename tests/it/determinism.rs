@@ -176,3 +176,29 @@ fn streamed_report_equals_the_report_text() {
     assert!(s.report.pairs.iter().any(|p| !p.passages.is_empty()));
     assert_eq!(String::from_utf8(streamed).unwrap(), s.report.to_json());
 }
+
+#[test]
+fn streamed_report_equals_the_report_text_for_long_and_empty_lists() {
+    // Lists longer than one parallel window (16,384) and than one chunk,
+    // empty lists, and strings with escapes: the parallel rendering must
+    // still be serde_json's text byte for byte.
+    let mut r = crate::util::scan_seeds().report;
+    assert!(!r.documents.is_empty() && !r.pairs.is_empty());
+    let docs = r.documents.clone();
+    r.documents = (0..16_384 + 300)
+        .map(|i| {
+            let mut d = docs[i % docs.len()].clone();
+            d.id = format!("{i:06} \"سطر\"\n\t{}", d.id);
+            d
+        })
+        .collect();
+    let pairs = r.pairs.clone();
+    r.pairs = (0..300).map(|i| pairs[i % pairs.len()].clone()).collect();
+    r.clusters.clear();
+    r.warnings.clear();
+    let mut streamed = Vec::new();
+    r.write_json(&mut streamed).unwrap();
+    let text = r.to_json();
+    assert!(text.contains("\"clusters\": []"));
+    assert_eq!(String::from_utf8(streamed).unwrap(), text);
+}
