@@ -85,12 +85,12 @@ impl Progress for Bars {
     }
 }
 
-/// The process's peak resident memory so far, in MB (Linux's `VmHWM`;
+/// The process's peak resident memory so far, in MiB (Linux's `VmHWM`;
 /// none elsewhere): printed with `--timings`, it tells which stage set the
 /// peak.
 fn peak_mb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1000)
+    Some(kb / 1024)
 }
