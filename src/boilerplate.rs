@@ -303,10 +303,11 @@ fn recurring(
     cfg: &Config,
     related: impl Fn(usize, usize, u64) -> bool + Sync,
 ) -> Stats {
+    // Gathered in parallel in any order: sorting orders them fully.
     let mut occ: Vec<(u64, u32, u32)> = sets
-        .iter()
+        .par_iter()
         .enumerate()
-        .flat_map(|(d, s)| s.lines.iter().map(move |&(h, w)| (h, d as u32, w)))
+        .flat_map_iter(|(d, s)| s.lines.iter().map(move |&(h, w)| (h, d as u32, w)))
         .collect();
     occ.par_sort_unstable();
     let runs: Vec<&[(u64, u32, u32)]> = occ
