@@ -456,6 +456,7 @@ pub fn timer() -> Instant {
 
 mod assemble;
 mod passages;
+mod record;
 mod relate;
 mod store;
 pub mod trailing;
