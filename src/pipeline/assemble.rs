@@ -12,7 +12,8 @@ use crate::report::{
     BoilerplateOut, ClusterKind, ClusterOut, DocumentOut, PairOut, Params, PassageOut, Report,
     Stats, TailOut, Tool, SCHEMA,
 };
-use crate::segment::Markers;
+use crate::segment::{Markers, Segmented};
+use crate::tails::Tail;
 use crate::verify::Relation;
 
 /// A cluster by document indices.
@@ -146,6 +147,37 @@ fn pair_out(corpus: &Corpus, bodies: &[Body], e: &Edge) -> PairOut {
     }
 }
 
+/// What the report lists of a document segmented as `seg`, with
+/// boilerplate `marks`, `tail` and its body ending at byte `end`: its tail
+/// (at most one; `copies` is the document the tail copies) and the spans
+/// of its boilerplate lines before the tail.
+pub(crate) fn tail_and_boilerplate(
+    seg: &Segmented,
+    marks: &[Option<Kind>],
+    tail: Option<&Tail>,
+    end: u32,
+    markers: &Markers,
+    copies: Option<&str>,
+) -> (Vec<TailOut>, Vec<[u32; 2]>) {
+    let stop = tail.map_or(seg.lines.len(), |t| t.line);
+    let tails = tail
+        .iter()
+        .map(|t| TailOut {
+            start: seg.lines[t.line].start,
+            end: seg.lines.last().map_or(end, |l| l.end),
+            marker: t.marker.map(|m| markers.tail_text(m).to_string()),
+            copies: copies.map(str::to_string),
+        })
+        .collect();
+    let boilerplate = seg.lines[..stop]
+        .iter()
+        .zip(marks)
+        .filter(|(_, m)| m.is_some())
+        .map(|(l, _)| [l.start, l.end])
+        .collect();
+    (tails, boilerplate)
+}
+
 /// A boilerplate line of a document: (key, kind, document, line). Link
 /// lines aggregate by marker, others by line hash.
 type Occurrence = (u64, Kind, u32, u32);
@@ -184,27 +216,15 @@ fn document_out(
                     Some((key, kind, i as u32, li as u32))
                 }),
         );
-        let stop = body.tail.as_ref().map_or(seg.lines.len(), |t| t.line);
-        tails = body
-            .tail
-            .iter()
-            .map(|t| TailOut {
-                start: seg.lines[t.line].start,
-                end: seg.lines.last().map_or(body.end, |l| l.end),
-                marker: t.marker.map(|m| markers.tail_text(m).to_string()),
-                copies: tail_copies
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .map(|c| id(corpus, c).to_string()),
-            })
-            .collect();
-        boilerplate = seg.lines[..stop]
-            .iter()
-            .zip(&body.marks)
-            .filter(|(_, m)| m.is_some())
-            .map(|(l, _)| [l.start, l.end])
-            .collect();
+        let copies = tail_copies.get(i).copied().flatten();
+        (tails, boilerplate) = tail_and_boilerplate(
+            seg,
+            &body.marks,
+            body.tail.as_ref(),
+            body.end,
+            markers,
+            copies.map(|c| id(corpus, c)),
+        );
     }
     DocumentOut {
         id: d.doc.id.clone(),

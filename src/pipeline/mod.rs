@@ -464,6 +464,7 @@ pub use trailing::last_and_head_end;
 
 pub use store::{Content, TokensAndLines};
 
+pub(crate) use assemble::tail_and_boilerplate;
 pub use assemble::{clusters, removals, report, tells_same_story, Cluster};
 pub use passages::combine;
 pub use relate::{band_shape, document_edges, Edge, Passage};

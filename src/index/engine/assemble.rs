@@ -19,8 +19,7 @@ use crate::error::Result;
 use crate::index::analysis::{Delta, Record, VPair, JOIN_DUPLICATE, JOIN_STORY};
 use crate::pipeline::{self, Edge};
 use crate::report::{
-    ClusterKind, ClusterOut, DocumentOut, PairOut, Params, PassageOut, Report, Stats, TailOut,
-    Tool, SCHEMA,
+    ClusterKind, ClusterOut, DocumentOut, PairOut, Params, PassageOut, Report, Stats, Tool, SCHEMA,
 };
 use crate::verify::Relation;
 
@@ -282,23 +281,15 @@ fn copies(e: &Eng, found: &Found, h: u32) -> Option<u32> {
 fn document_out(e: &Eng, found: &Found, x: u32) -> DocumentOut {
     let d = e.docs.get(x);
     let body = &d.body;
-    let stop = body.tail.as_ref().map_or(d.seg.lines.len(), |t| t.line);
-    let tails = body
-        .tail
-        .iter()
-        .map(|t| TailOut {
-            start: d.seg.lines[t.line].start,
-            end: d.seg.lines.last().map_or(body.end, |l| l.end),
-            marker: t.marker.map(|m| e.markers.tail_text(m).to_string()),
-            copies: copies(e, found, x).map(|c| e.id(c).to_string()),
-        })
-        .collect();
-    let boilerplate = d.seg.lines[..stop]
-        .iter()
-        .zip(&body.marks)
-        .filter(|(_, m)| m.is_some())
-        .map(|(l, _)| [l.start, l.end])
-        .collect();
+    let copies = copies(e, found, x).map(|c| e.id(c));
+    let (tails, boilerplate) = pipeline::tail_and_boilerplate(
+        &d.seg,
+        &body.marks,
+        body.tail.as_ref(),
+        body.end,
+        &e.markers,
+        copies,
+    );
     DocumentOut {
         id: d.document.id.clone(),
         source: d.document.source.clone(),
