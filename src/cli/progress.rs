@@ -72,7 +72,7 @@ impl Progress for Bars {
             if let (true, Some((stage, total, t))) = (self.timings, slot.take()) {
                 let n = total.map(|n| format!(" ({n})")).unwrap_or_default();
                 let peak = peak_mb()
-                    .map(|m| format!(", peak {m} MB"))
+                    .map(|m| format!(", peak {m} MiB"))
                     .unwrap_or_default();
                 eprintln!("{stage:>12}: {:.3} s{n}{peak}", t.elapsed().as_secs_f64());
             }
