@@ -12,11 +12,16 @@ fn put(out: &mut Vec<u8>, x: u32) {
     out.extend_from_slice(&x.to_le_bytes());
 }
 
-/// Appends `x` as a LEB128 varint.
-fn put_var(out: &mut Vec<u8>, x: u32) {
-    let mut buf = [0u8; 5];
-    let n = x.encode_var(&mut buf);
-    out.extend_from_slice(&buf[..n]);
+/// Appends `x` as a LEB128 varint (seven bits a byte, low bits first, the
+/// high bit set on all bytes but the last), byte by byte: a copy of a
+/// varint's few bytes called `memcpy` once per token.
+#[inline]
+fn put_var(out: &mut Vec<u8>, mut x: u32) {
+    while x >= 0x80 {
+        out.push(x as u8 | 0x80);
+        x >>= 7;
+    }
+    out.push(x as u8);
 }
 
 /// Appends the record of (`text`, `seg`) to `out` and returns the lengths
@@ -33,6 +38,14 @@ pub(super) fn encode(
     out: &mut Vec<u8>,
 ) -> (usize, usize) {
     let from = out.len();
+    // At most: the counts, five varints and a marker per line, the token
+    // hashes, a varint per start, the text.
+    out.reserve(
+        16 + seg.lines.len() * 34
+            + seg.tokens.len() * 8
+            + seg.starts.len() * 5
+            + if with_text { text.len() } else { 0 },
+    );
     for n in [
         text.len(),
         seg.tokens.len(),

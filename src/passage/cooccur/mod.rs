@@ -81,10 +81,13 @@ impl PartialOrd for Posting {
     }
 }
 
-impl voracious_radix_sort::Radixable<u64> for Posting {
-    type Key = u64;
-    fn key(&self) -> u64 {
-        Posting::key(*self)
+/// A posting sorts by its key alone: the 40 bits above its item, five
+/// bytes, least significant first.
+impl rdst::RadixKey for Posting {
+    const LEVELS: usize = 5;
+    #[inline]
+    fn get_level(&self, level: usize) -> u8 {
+        (self.0 >> (ITEM_BITS as usize + 8 * level)) as u8
     }
 }
 
@@ -106,10 +109,7 @@ impl Runs {
         if postings.len() < 1 << 20 {
             postings.sort_unstable_by_key(|p| p.key());
         } else {
-            voracious_radix_sort::RadixSort::voracious_mt_sort(
-                &mut postings[..],
-                rayon::current_num_threads(),
-            );
+            radix_sort(&mut postings);
         }
         let same_key = |x: &Posting, y: &Posting| x.key() == y.key();
         let found: Vec<Runs> = cut(&postings, same_key)
@@ -266,15 +266,23 @@ fn cut<T>(v: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<std::ops::Range<usize>>
 /// Parts that [`cut`] and [`Runs::pairs`] make, for parallel work.
 const CUTS: usize = 64;
 
-/// Sorts a large vector of `u64` with a parallel radix sort (about twice
-/// as fast as a comparison sort on these uniformly spread keys), a small
-/// one in place.
+/// Sorts a large vector of `u64` with a parallel radix sort (more than
+/// twice as fast as a comparison sort on these uniformly spread keys), a
+/// small one in place.
 fn sort_u64(v: &mut [u64]) {
     if v.len() < 1 << 20 {
         v.sort_unstable();
     } else {
-        voracious_radix_sort::RadixSort::voracious_mt_sort(v, rayon::current_num_threads());
+        radix_sort(v);
     }
+}
+
+/// rdst's parallel radix sort with its in-place algorithms: about as fast
+/// as its default ones (5-10% slower here) without a copy of the input.
+fn radix_sort<T: rdst::RadixKey + Copy + Send + Sync>(v: &mut [T]) {
+    rdst::RadixSort::radix_sort_builder(v)
+        .with_low_mem_tuner()
+        .sort();
 }
 
 mod spilled;
@@ -348,5 +356,33 @@ mod tests {
             got_common.sort_unstable();
             prop_assert_eq!(got_common, common);
         });
+    }
+
+    #[test]
+    fn large_sorts_order_like_the_comparison_sort() {
+        // Past 2^20 values both sorts take the radix path.
+        let n = (1 << 20) + 4099;
+        let values: Vec<u64> = (0..n as u64).map(|i| hash::mix(i % 700_001, 3)).collect();
+        let mut radix = values.clone();
+        sort_u64(&mut radix);
+        let mut expected = values;
+        expected.sort_unstable();
+        assert_eq!(radix, expected);
+        // Postings sort by their 40-bit key alone; items of one key may
+        // come in any order.
+        let postings: Vec<Posting> = (0..n)
+            .map(|i| Posting::new(hash::mix((i % 300_007) as u64, 5), i % 1000))
+            .collect();
+        let mut radix = postings.clone();
+        radix_sort(&mut radix);
+        let mut expected = postings;
+        expected.sort_unstable_by_key(|p| (p.key(), p.item()));
+        assert!(radix.windows(2).all(|w| w[0].key() <= w[1].key()));
+        let mut by_item = radix;
+        by_item.sort_by_key(|p| (p.key(), p.item()));
+        assert_eq!(
+            by_item.iter().map(|p| p.0).collect::<Vec<_>>(),
+            expected.iter().map(|p| p.0).collect::<Vec<_>>()
+        );
     }
 }
