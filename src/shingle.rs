@@ -21,6 +21,25 @@ pub fn shingles(tokens: &[u64], n: usize) -> Vec<u64> {
     out
 }
 
+/// How many of `set` (sorted, distinct) are shingles of `tokens`:
+/// `intersection(set, &shingles(tokens, n))`, without making and sorting
+/// the whole shingle set of `tokens` (for a small `set`).
+pub fn found_in(set: &[u64], tokens: &[u64], n: usize) -> usize {
+    if tokens.len() <= n {
+        // One shingle, or none.
+        return shingles(tokens, n)
+            .first()
+            .map_or(0, |s| usize::from(set.binary_search(s).is_ok()));
+    }
+    let mut seen = vec![false; set.len()];
+    for w in tokens.windows(n) {
+        if let Ok(k) = set.binary_search(&hash::seq(w, hash::SHINGLE_SEED)) {
+            seen[k] = true;
+        }
+    }
+    seen.into_iter().filter(|&x| x).count()
+}
+
 /// Size of the intersection of two sorted, de-duplicated sets (of two
 /// sorted multisets, when repeats are kept: each value counted as often as
 /// the one that holds it fewer times does).
@@ -75,5 +94,22 @@ mod tests {
         assert!((jaccard(&a, &b) - 3.0 / 8.0).abs() < 1e-12);
         assert!((jaccard(&a, &a) - 1.0).abs() < 1e-12);
         assert!(jaccard(&[], &[]).abs() < f64::EPSILON);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn found_in_counts_the_intersection(
+            words in proptest::collection::vec(0u8..6, 0..40),
+            head in proptest::collection::vec(0u8..6, 0..12),
+            n in 1usize..5,
+        ) {
+            // Few distinct words, so that shingles repeat and are shared.
+            let t = |w: &[u8]| w.iter().map(|&x| hash::token(&x.to_string())).collect::<Vec<_>>();
+            let (tokens, set) = (t(&words), shingles(&t(&head), n));
+            proptest::prop_assert_eq!(
+                found_in(&set, &tokens, n),
+                intersection(&set, &shingles(&tokens, n))
+            );
+        }
     }
 }

@@ -81,8 +81,8 @@ impl Sources for Read<'_, '_> {
         self.0.docs.get(i).body.tokens.clone()
     }
 
-    fn shingles(&self, i: u32, _: usize) -> Vec<u64> {
-        self.0.docs.get(i).body.shingles.clone()
+    fn found_in(&self, set: &[u64], i: u32, _: usize) -> usize {
+        crate::shingle::intersection(set, &self.0.docs.get(i).body.shingles)
     }
 
     fn tail(&self, i: u32) -> Option<Vec<u64>> {

@@ -95,9 +95,10 @@ pub trait Sources: Sync {
     fn head_end(&self, i: u32) -> u32;
     /// `i`'s body tokens.
     fn body(&self, i: u32) -> Vec<u64>;
-    /// `i`'s body shingles, sorted.
-    fn shingles(&self, i: u32, shingle_words: usize) -> Vec<u64> {
-        shingles(&self.body(i), shingle_words)
+    /// How many of `set` (sorted, distinct shingles) are shingles of
+    /// `i`'s body.
+    fn found_in(&self, set: &[u64], i: u32, shingle_words: usize) -> usize {
+        crate::shingle::found_in(set, &self.body(i), shingle_words)
     }
     /// The tokens of `i`'s marker tail, if it has one.
     fn tail(&self, i: u32) -> Option<Vec<u64>>;
@@ -340,12 +341,7 @@ fn opens_with(docs: &dyn Sources, h: u32, x: u32, cfg: &Config) -> bool {
     let mut head = docs.body(h);
     head.truncate(tails::MIN_HEAD_WORDS as usize);
     let first = shingles(&head, cfg.shingle_words);
-    let other = docs.shingles(x, cfg.shingle_words);
-    let found = first
-        .iter()
-        .filter(|s| other.binary_search(s).is_ok())
-        .count();
-    2 * found >= first.len()
+    2 * docs.found_in(&first, x, cfg.shingle_words) >= first.len()
 }
 
 /// Words of sorted ranges, overlaps counted once.
