@@ -284,12 +284,17 @@ fn json_field<T: Serialize + ?Sized>(
     key: &str,
     value: &T,
 ) -> std::io::Result<()> {
-    out.write_all(if first { b"\n  \"" } else { b",\n  \"" })?;
-    out.write_all(key.as_bytes())?;
-    out.write_all(b"\": ")?;
+    json_key(out, first, key)?;
     let mut buf = Vec::new();
     indented(&serde_json::to_vec_pretty(value)?, b"\n  ", &mut buf);
     out.write_all(&buf)
+}
+
+/// Writes the key of a member of the report's top-level object.
+fn json_key(out: &mut impl std::io::Write, first: bool, key: &str) -> std::io::Result<()> {
+    out.write_all(if first { b"\n  \"" } else { b",\n  \"" })?;
+    out.write_all(key.as_bytes())?;
+    out.write_all(b"\": ")
 }
 
 /// Elements of a list [`json_list`] renders in one parallel window.
@@ -304,9 +309,8 @@ fn json_list<T: Serialize + Sync>(
     items: &[T],
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
-    out.write_all(b",\n  \"")?;
-    out.write_all(key.as_bytes())?;
-    out.write_all(b"\": [")?;
+    json_key(out, false, key)?;
+    out.write_all(b"[")?;
     if items.is_empty() {
         return out.write_all(b"]");
     }

@@ -13,8 +13,8 @@ fn put(out: &mut Vec<u8>, x: u32) {
 }
 
 /// Appends `x` as a LEB128 varint (seven bits a byte, low bits first, the
-/// high bit set on all bytes but the last), byte by byte: a copy of a
-/// varint's few bytes called `memcpy` once per token.
+/// high bit set on all bytes but the last), byte by byte: appending its
+/// bytes as a slice called `memcpy` once per token start.
 #[inline]
 fn put_var(out: &mut Vec<u8>, mut x: u32) {
     while x >= 0x80 {

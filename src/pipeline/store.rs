@@ -374,8 +374,8 @@ pub(super) fn spill_one(
 ) -> SpilledDoc {
     let at = RawAt::text_at(raw, &doc.text);
     let with_text = at == TextAt::Record;
-    let text_bytes = if with_text { doc.text.len() } else { 0 };
-    let mut record = Vec::with_capacity(text_bytes + seg.tokens.len() * 10 + 64);
+    // `encode` reserves the record's room.
+    let mut record = Vec::new();
     let (lines_len, hot_len) = encode(&doc.text, seg, with_text, &mut record);
     let text_len = doc.text.len() as u32;
     doc.text = String::new();
