@@ -166,6 +166,17 @@ pub struct BoilerplateOut {
     pub kind: Kind,
 }
 
+/// Puts a boilerplate list in the report's order: most documents first,
+/// then by text, then by kind.
+pub fn sort_boilerplate(list: &mut [BoilerplateOut]) {
+    list.sort_by(|x, y| {
+        y.documents
+            .cmp(&x.documents)
+            .then_with(|| x.text.cmp(&y.text))
+            .then(x.kind.cmp(&y.kind))
+    });
+}
+
 /// The whole report.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Report {

@@ -106,11 +106,19 @@ fn params(cfg: &Config) -> Params {
     }
 }
 
-fn round4(x: f64) -> f64 {
+/// `x` rounded to four decimals, as the report writes scores and seconds.
+pub(crate) fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-fn pair_out(corpus: &Corpus, bodies: &[Body], e: &Edge) -> PairOut {
+/// What the report says of edge `e`: its documents in id order (`id`
+/// names a document), its passages from the first document's side, and
+/// for `contains` the document with the fewer shingles (`shingles`).
+pub(crate) fn pair_out<'a>(
+    e: &Edge,
+    id: impl Fn(u32) -> &'a str,
+    shingles: impl Fn(u32) -> usize,
+) -> PairOut {
     let (mut a, mut b) = (e.a, e.b);
     let mut passages: Vec<PassageOut> = e
         .passages
@@ -121,24 +129,18 @@ fn pair_out(corpus: &Corpus, bodies: &[Body], e: &Edge) -> PairOut {
             words: p.words,
         })
         .collect();
-    if id(corpus, a) > id(corpus, b) {
+    if id(a) > id(b) {
         std::mem::swap(&mut a, &mut b);
         for p in &mut passages {
             std::mem::swap(&mut p.a, &mut p.b);
         }
     }
     passages.sort_by_key(|p| (p.a, p.b));
-    let contained = (e.relation == Relation::Contains).then(|| {
-        let small = if bodies[a as usize].shingle_count <= bodies[b as usize].shingle_count {
-            a
-        } else {
-            b
-        };
-        id(corpus, small).to_string()
-    });
+    let contained = (e.relation == Relation::Contains)
+        .then(|| id(if shingles(a) <= shingles(b) { a } else { b }).to_string());
     PairOut {
-        a: id(corpus, a).to_string(),
-        b: id(corpus, b).to_string(),
+        a: id(a).to_string(),
+        b: id(b).to_string(),
         relation: e.relation,
         jaccard: round4(e.jaccard),
         containment: round4(e.containment),
@@ -272,12 +274,7 @@ fn boilerplate_list(
             }
         })
         .collect();
-    out.sort_by(|x, y| {
-        y.documents
-            .cmp(&x.documents)
-            .then_with(|| x.text.cmp(&y.text))
-            .then(x.kind.cmp(&y.kind))
-    });
+    crate::report::sort_boilerplate(&mut out);
     out
 }
 
@@ -330,7 +327,10 @@ pub fn report(
         .map(|e| {
             let (x, y) = (rank[e.a as usize], rank[e.b as usize]);
             let key = (u64::from(x.min(y)) << 32) | u64::from(x.max(y));
-            (key, pair_out(corpus, bodies, e))
+            (
+                key,
+                pair_out(e, |x| id(corpus, x), |x| bodies[x as usize].shingle_count),
+            )
         })
         .collect();
     ranked.par_sort_unstable_by_key(|p| p.0);

@@ -2,6 +2,7 @@
 //! corpus → normalize/segment → boilerplate → tails → shingle → minhash →
 //! lsh → verify → (passages) → cluster → report.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use ahash::AHashMap;
@@ -273,13 +274,22 @@ pub fn body_positions(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tai
 }
 
 /// Body token hashes of document `i`.
-pub(crate) fn body_tokens(seg: &Segmented, body: &Body) -> Vec<u64> {
+pub(crate) fn body_tokens<'a>(seg: &'a Segmented, body: &Body) -> Cow<'a, [u64]> {
     body_tokens_of(seg, &body.marks, body.tail.as_ref())
 }
 
-/// Body token hashes of a document with boilerplate `marks` and `tail`.
-pub fn body_tokens_of(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tail>) -> Vec<u64> {
+/// Body token hashes of a document with boilerplate `marks` and `tail`:
+/// the document's own tokens when no line is left out (every token is on
+/// a line), a copy of the kept lines' tokens otherwise.
+pub fn body_tokens_of<'a>(
+    seg: &'a Segmented,
+    marks: &[Option<Kind>],
+    tail: Option<&Tail>,
+) -> Cow<'a, [u64]> {
     let stop = tail.map_or(seg.lines.len(), |t| t.line);
+    if stop == seg.lines.len() && marks.len() >= stop && marks.iter().all(Option::is_none) {
+        return Cow::Borrowed(&seg.tokens);
+    }
     let kept = || {
         seg.lines[..stop]
             .iter()
@@ -291,7 +301,7 @@ pub fn body_tokens_of(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tai
     for line in kept() {
         out.extend_from_slice(&seg.tokens[line.tok_start as usize..line.tok_end as usize]);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Finds boilerplate and tails, then shingles and signs every body. A
@@ -354,7 +364,7 @@ impl<'a> Shingles<'a> {
             return std::borrow::Cow::Borrowed(&b.shingles);
         }
         let content = self.corpus.tokens_and_lines(i as usize);
-        std::borrow::Cow::Owned(shingles(&body_tokens(content.seg(), b), self.shingle_words))
+        Cow::Owned(shingles(&body_tokens(content.seg(), b), self.shingle_words))
     }
 }
 
@@ -464,8 +474,8 @@ pub use trailing::last_and_head_end;
 
 pub use store::{Content, TokensAndLines};
 
-pub(crate) use assemble::tail_and_boilerplate;
 pub use assemble::{clusters, removals, report, tells_same_story, Cluster};
+pub(crate) use assemble::{pair_out, round4, tail_and_boilerplate};
 pub use passages::combine;
 pub use relate::{band_shape, document_edges, Edge, Passage};
 

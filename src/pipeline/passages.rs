@@ -78,7 +78,7 @@ pub fn passage_edges(
     let tail_refs: Vec<&[u64]> = tail_toks.iter().map(Vec::as_slice).collect();
     let body = |i: usize| {
         let (c, b) = (corpus.tokens_and_lines(i), &bodies[i]);
-        super::body_tokens_of(c.seg(), &b.marks, b.tail.as_ref())
+        super::body_tokens_of(c.seg(), &b.marks, b.tail.as_ref()).into_owned()
     };
     let dir = corpus
         .is_spilled()

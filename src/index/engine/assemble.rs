@@ -18,14 +18,11 @@ use crate::cluster::UnionFind;
 use crate::error::Result;
 use crate::index::analysis::{Delta, Record, VPair, JOIN_DUPLICATE, JOIN_STORY};
 use crate::pipeline::{self, Edge};
+use crate::pipeline::{pair_out, round4};
 use crate::report::{
-    ClusterKind, ClusterOut, DocumentOut, PairOut, Params, PassageOut, Report, Stats, Tool, SCHEMA,
+    ClusterKind, ClusterOut, DocumentOut, PairOut, Params, Report, Stats, Tool, SCHEMA,
 };
 use crate::verify::Relation;
-
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
-}
 
 /// Runs the last step.
 pub(super) fn run(
@@ -299,43 +296,6 @@ fn document_out(e: &Eng, found: &Found, x: u32) -> DocumentOut {
     }
 }
 
-fn pair_out(e: &Eng, edge: &Edge) -> PairOut {
-    let (mut a, mut b) = (edge.a, edge.b);
-    let mut passages: Vec<PassageOut> = edge
-        .passages
-        .iter()
-        .map(|p| PassageOut {
-            a: p.a,
-            b: p.b,
-            words: p.words,
-        })
-        .collect();
-    if e.id(a) > e.id(b) {
-        std::mem::swap(&mut a, &mut b);
-        for p in &mut passages {
-            std::mem::swap(&mut p.a, &mut p.b);
-        }
-    }
-    passages.sort_by_key(|p| (p.a, p.b));
-    let contained = (edge.relation == Relation::Contains).then(|| {
-        let small = if e.shingles_now(a) <= e.shingles_now(b) {
-            a
-        } else {
-            b
-        };
-        e.id(small).to_string()
-    });
-    PairOut {
-        a: e.id(a).to_string(),
-        b: e.id(b).to_string(),
-        relation: edge.relation,
-        jaccard: round4(edge.jaccard),
-        containment: round4(edge.containment),
-        contained,
-        passages,
-    }
-}
-
 /// The report about the documents from `job.reported` on.
 fn report(
     e: &Eng,
@@ -352,7 +312,7 @@ fn report(
     for x in edges.iter().filter(|x| reported(x.a) || reported(x.b)) {
         with_edge.insert(x.a);
         with_edge.insert(x.b);
-        pairs.push(pair_out(e, x));
+        pairs.push(pair_out(x, |y| e.id(y), |y| e.shingles_now(y)));
     }
     pairs.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
     let listed = |x: u32| {

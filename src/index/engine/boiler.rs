@@ -212,12 +212,7 @@ impl List {
                 })
             })
             .collect();
-        out.sort_by(|x, y| {
-            y.documents
-                .cmp(&x.documents)
-                .then_with(|| x.text.cmp(&y.text))
-                .then(x.kind.cmp(&y.kind))
-        });
+        crate::report::sort_boilerplate(&mut out);
         out
     }
 }

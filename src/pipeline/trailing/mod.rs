@@ -138,6 +138,7 @@ impl Sources for Scanned<'_> {
             &b.marks,
             b.tail.as_ref(),
         )
+        .into_owned()
     }
 
     fn tail(&self, i: u32) -> Option<Vec<u64>> {
