@@ -32,6 +32,33 @@ pub enum LineKind {
     Shortcode,
 }
 
+/// How a line ends: its last character, white space trimmed. It tells a
+/// headline (no full stop) and a line announcing the lines after it (a
+/// colon) without the text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ending {
+    /// A full stop (`.` or the Urdu `۔`).
+    FullStop,
+    /// A colon (`:` or the full-width `：`).
+    Colon,
+    /// Anything else.
+    #[default]
+    Other,
+}
+
+impl Ending {
+    /// How `line` (white space trimmed) ends.
+    pub fn of(line: &str) -> Ending {
+        if line.ends_with(['.', '۔']) {
+            Ending::FullStop
+        } else if line.ends_with([':', '：']) {
+            Ending::Colon
+        } else {
+            Ending::Other
+        }
+    }
+}
+
 /// One non-empty line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Line {
@@ -47,6 +74,8 @@ pub struct Line {
     pub hash: u64,
     /// What the line is.
     pub kind: LineKind,
+    /// How it ends.
+    pub ending: Ending,
 }
 
 impl Line {
@@ -235,6 +264,7 @@ pub fn segment(text: &str, norm: &mut Normalizer, markers: &Markers) -> Segmente
                 tok_end: out.tokens.len() as u32,
                 hash: hash::seq(toks, hash::LINE_SEED),
                 kind: classify(text, end, toks, &ends, trimmed, markers),
+                ending: Ending::of(trimmed),
             });
         }
         pos = nl + 1;
@@ -352,6 +382,28 @@ mod tests {
 
     fn kinds(text: &str) -> Vec<LineKind> {
         seg(text).lines.iter().map(|l| l.kind).collect()
+    }
+
+    #[test]
+    fn lines_know_how_they_end() {
+        let text = "one two.\n  اقرأ أيضا:  \nخبر ۔\nFull width：\nno stop\n3.5 km\n...\n";
+        let endings: Vec<Ending> = seg(text).lines.iter().map(|l| l.ending).collect();
+        assert_eq!(
+            endings,
+            [
+                Ending::FullStop,
+                Ending::Colon,
+                Ending::FullStop,
+                Ending::Colon,
+                Ending::Other,
+                Ending::Other,
+            ]
+        );
+        // The ending is the trimmed line's, as the text shows it.
+        for l in seg(text).lines {
+            let line = &text[l.start as usize..l.end as usize];
+            assert_eq!(l.ending, Ending::of(line));
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@
 //! later, by the passage level (`pipeline::trailing`, with [`trailing`]).
 
 use crate::boilerplate::Kind;
-use crate::segment::{Line, LineKind, Segmented};
+use crate::segment::{Ending, Line, LineKind, Segmented};
 
 /// An appended tail: the lines from `line` on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,9 +44,8 @@ pub struct Tail {
 const HEADLINE_WORDS: usize = 20;
 
 /// Whether `line` can be a headline: short, not ending in a full stop.
-pub fn is_headline(text: &str, line: &Line) -> bool {
-    let raw = &text[line.start as usize..line.end as usize];
-    line.words() <= HEADLINE_WORDS && !raw.ends_with(['.', '۔'])
+pub fn is_headline(line: &Line) -> bool {
+    line.words() <= HEADLINE_WORDS && line.ending != Ending::FullStop
 }
 
 /// Whether `line` continues the article before it (see
@@ -62,7 +61,6 @@ pub fn continues_article(line: &Line) -> bool {
 /// that other articles carry too, recurring lines, included), and
 /// substantial text follows it before any other marker.
 fn goes_on(
-    text: &str,
     seg: &Segmented,
     marks: &[Option<Kind>],
     (i, block, next): (usize, &[usize], usize),
@@ -85,14 +83,14 @@ fn goes_on(
         .sum();
     let listed = block
         .iter()
-        .filter(|&&j| is_headline(text, &seg.lines[j]))
+        .filter(|&&j| is_headline(&seg.lines[j]))
         .count();
     listed >= 2 && after >= MIN_HEAD_WORDS as usize
 }
 
 /// Finds the tail of one document and marks its link lines as
 /// boilerplate in `marks`.
-pub fn find(text: &str, seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<Tail> {
+pub fn find(seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<Tail> {
     for (i, line) in seg.lines.iter().enumerate() {
         let LineKind::TailMarker { marker, alone } = line.kind else {
             continue;
@@ -104,14 +102,14 @@ pub fn find(text: &str, seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<T
             // (other articles link it too); then every recurring headline-
             // like line of the block counts as one.
             let block: Vec<usize> = (i + 1..seg.lines.len())
-                .take_while(|&j| marks[j].is_some() || is_headline(text, &seg.lines[j]))
+                .take_while(|&j| marks[j].is_some() || is_headline(&seg.lines[j]))
                 .collect();
             let linked = block
                 .first()
                 .is_some_and(|&j| marks[j] == Some(Kind::Recurring));
             let headlines = block
                 .iter()
-                .filter(|&&j| is_headline(text, &seg.lines[j]) && (marks[j].is_none() || linked))
+                .filter(|&&j| is_headline(&seg.lines[j]) && (marks[j].is_none() || linked))
                 .count();
             let Some(next) = (i + 1 + block.len() < seg.lines.len()).then_some(i + 1 + block.len())
             else {
@@ -126,7 +124,7 @@ pub fn find(text: &str, seg: &Segmented, marks: &mut [Option<Kind>]) -> Option<T
             };
             if headlines >= 2
                 || continues_article(&seg.lines[next])
-                || goes_on(text, seg, marks, (i, &block, next))
+                || goes_on(seg, marks, (i, &block, next))
             {
                 for &j in std::iter::once(&i).chain(&block) {
                     marks[j].get_or_insert(Kind::LinkLine);
@@ -235,7 +233,7 @@ mod tests {
         let m = Markers::new(&cfg);
         let seg = segment(text, &mut m.normalizer(), &m);
         let mut marks = mark(&seg, &Stats::default());
-        (find(text, &seg, &mut marks), marks)
+        (find(&seg, &mut marks), marks)
     }
 
     #[test]
@@ -273,7 +271,7 @@ mod tests {
             recurring: [seg.lines[2].hash, seg.lines[3].hash].into_iter().collect(),
         };
         let mut marks = mark(&seg, &stats);
-        assert_eq!(find(text, &seg, &mut marks), None);
+        assert_eq!(find(&seg, &mut marks), None);
         assert_eq!(marks[4], None, "the body goes on");
         // A recurring app notice after a fresh headline does not make a
         // link block: the appended article is a tail.
@@ -284,7 +282,7 @@ mod tests {
             recurring: [seg.lines[3].hash].into_iter().collect(),
         };
         let mut marks = mark(&seg, &stats);
-        assert_eq!(find(text, &seg, &mut marks).map(|t| t.line), Some(1));
+        assert_eq!(find(&seg, &mut marks).map(|t| t.line), Some(1));
     }
 
     #[test]
@@ -303,7 +301,7 @@ mod tests {
             recurring: [seg.lines[3].hash].into_iter().collect(),
         };
         let mut marks = mark(&seg, &stats);
-        assert_eq!(find(&text, &seg, &mut marks), None);
+        assert_eq!(find(&seg, &mut marks), None);
         assert_eq!(
             &marks[1..4],
             &[
@@ -323,7 +321,7 @@ mod tests {
             recurring: [seg.lines[4].hash].into_iter().collect(),
         };
         let mut marks = mark(&seg, &stats);
-        assert_eq!(find(&text, &seg, &mut marks).map(|t| t.line), Some(2));
+        assert_eq!(find(&seg, &mut marks).map(|t| t.line), Some(2));
         // Little text after the block: a trailing links block, a tail.
         let text = "body one.\nاقرأ أيضاً:\nfresh headline\nlinked headline\nshort words.";
         let seg = segment(text, &mut m.normalizer(), &m);
@@ -331,7 +329,7 @@ mod tests {
             recurring: [seg.lines[3].hash].into_iter().collect(),
         };
         let mut marks = mark(&seg, &stats);
-        assert_eq!(find(text, &seg, &mut marks).map(|t| t.line), Some(1));
+        assert_eq!(find(&seg, &mut marks).map(|t| t.line), Some(1));
     }
 
     #[test]

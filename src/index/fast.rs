@@ -88,11 +88,11 @@ fn boilerplate_changes(state: &State, doc: &LineSet) -> (AHashSet<u64>, AHashMap
     (recurring_d, flips)
 }
 
-/// The body of a document (text `text`) under recurring lines
+/// The body of a document segmented as `seg` under recurring lines
 /// `recurring`.
-fn body_of(text: &str, seg: &Segmented, recurring: AHashSet<u64>, shingle_words: usize) -> Dirty {
+fn body_of(seg: &Segmented, recurring: AHashSet<u64>, shingle_words: usize) -> Dirty {
     let mut marks = boilerplate::mark(seg, &Stats { recurring });
-    let tail = tails::find(text, seg, &mut marks);
+    let tail = tails::find(seg, &mut marks);
     let positions = body_positions(seg, &marks, tail.as_ref());
     let tokens: Vec<u64> = positions.iter().map(|&p| seg.tokens[p as usize]).collect();
     Dirty {
@@ -136,18 +136,15 @@ fn dirty_docs(state: &State, flips: &AHashMap<u64, bool>) -> Option<BTreeMap<u32
             })
             .collect();
         let d = &state.corpus.docs[x as usize];
-        docs.insert(
-            x,
-            body_of(&d.doc.text, &d.seg, recurring, state.cfg.shingle_words),
-        );
+        docs.insert(x, body_of(&d.seg, recurring, state.cfg.shingle_words));
     }
     Some(docs)
 }
 
-/// The relations of `d` (text `text`, segmented as `seg`) to the indexed
+/// The relations of a document segmented as `seg` to the indexed
 /// documents, by indexed document, or `None` when only the slow path can
 /// tell.
-pub(crate) fn relate(state: &State, text: &str, seg: &Segmented) -> Option<Vec<Found>> {
+pub(crate) fn relate(state: &State, seg: &Segmented) -> Option<Vec<Found>> {
     if state.cfg.passages && state.cfg.trailing_tails {
         // Tails without a marker depend on the whole corpus.
         return None;
@@ -155,7 +152,7 @@ pub(crate) fn relate(state: &State, text: &str, seg: &Segmented) -> Option<Vec<F
     let (recurring, flips) =
         boilerplate_changes(state, &line_set(seg, state.cfg.boilerplate_sketch));
     let view = View::new(state, dirty_docs(state, &flips)?);
-    let body = body_of(text, seg, recurring, state.cfg.shingle_words);
+    let body = body_of(seg, recurring, state.cfg.shingle_words);
     let mut found = document_edges(&view, &body.shingles);
     if state.cfg.passages {
         let known: AHashSet<u32> = found.iter().map(|f| f.0).collect();

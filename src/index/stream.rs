@@ -88,7 +88,7 @@ impl Streamer {
     /// `id#2`… when an indexed document has it).
     pub fn answer(&mut self, doc: Document) -> (String, Vec<Match>) {
         let (doc, seg) = self.prepare(doc);
-        if let Some(found) = fast::relate(&self.state, &doc.text, &seg) {
+        if let Some(found) = fast::relate(&self.state, &seg) {
             self.fast += 1;
             return (doc.id, fast::matches(&self.state, found));
         }

@@ -324,12 +324,12 @@ pub fn bodies(corpus: &Corpus, cfg: &Config, progress: &dyn Progress) -> Vec<Bod
             let content = corpus.content(i);
             let seg = content.seg();
             let mut marks = boilerplate::mark(seg, &stats);
-            // Only marker lines make the tail stage read the text.
+            // Only marker lines make the tail stage look further.
             let tail = seg
                 .lines
                 .iter()
                 .any(|l| matches!(l.kind, LineKind::TailMarker { .. }))
-                .then(|| tails::find(content.text(), seg, &mut marks))
+                .then(|| tails::find(seg, &mut marks))
                 .flatten();
             progress.advance(1);
             sign(seg, corpus.text_len(i), marks, tail, keep, cfg)

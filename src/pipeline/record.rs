@@ -6,7 +6,7 @@
 
 use integer_encoding::VarInt;
 
-use crate::segment::{Line, LineKind, Segmented};
+use crate::segment::{Ending, Line, LineKind, Segmented};
 
 fn put(out: &mut Vec<u8>, x: u32) {
     out.extend_from_slice(&x.to_le_bytes());
@@ -28,7 +28,7 @@ fn put_var(out: &mut Vec<u8>, mut x: u32) {
 /// of its lines part (what [`Corpus::lines`](super::Corpus::lines) reads) and of its hot part
 /// (what [`Corpus::tokens_and_lines`](super::Corpus::tokens_and_lines) reads): four counts
 /// (text bytes, tokens, starts, lines) as `u32`, then the lines (gaps and
-/// lengths as varints, the hash, the kind), the token hashes as `u64`,
+/// lengths as varints, the hash, the kind and ending), the token hashes as `u64`,
 /// then the cold part: the token starts (gaps as varints) and, when
 /// `with_text`, the text. Fixed-width values are little-endian.
 pub(super) fn encode(
@@ -62,16 +62,22 @@ pub(super) fn encode(
         put_var(out, l.tok_end - l.tok_start);
         (end, tok_end) = (l.end, l.tok_end);
         out.extend_from_slice(&l.hash.to_le_bytes());
+        // The kind in the low four bits, the ending in the high four.
+        let ending = match l.ending {
+            Ending::Other => 0,
+            Ending::FullStop => 1 << 4,
+            Ending::Colon => 2 << 4,
+        };
         match l.kind {
-            LineKind::Text => out.push(0),
+            LineKind::Text => out.push(ending),
             LineKind::TailMarker { marker, alone } => {
-                out.push(1);
+                out.push(ending | 1);
                 out.push(u8::from(alone));
                 out.extend_from_slice(&marker.to_le_bytes());
             }
-            LineKind::Label => out.push(2),
-            LineKind::Shortcode => out.push(3),
-            LineKind::Continuing => out.push(4),
+            LineKind::Label => out.push(ending | 2),
+            LineKind::Shortcode => out.push(ending | 3),
+            LineKind::Continuing => out.push(ending | 4),
         }
     }
     let lines = out.len() - from;
@@ -167,7 +173,13 @@ pub(super) fn decode_lines(r: &mut Reader<'_>) -> ((usize, usize, usize), Segmen
         let tok_start = tok_end + r.var();
         tok_end = tok_start + r.var();
         let hash = r.u64();
-        let kind = match r.u8() {
+        let code = r.u8();
+        let ending = match code >> 4 {
+            0 => Ending::Other,
+            1 => Ending::FullStop,
+            _ => Ending::Colon,
+        };
+        let kind = match code & 0x0F {
             0 => LineKind::Text,
             1 => {
                 let alone = r.u8() != 0;
@@ -188,6 +200,7 @@ pub(super) fn decode_lines(r: &mut Reader<'_>) -> ((usize, usize, usize), Segmen
             tok_end,
             hash,
             kind,
+            ending,
         });
     }
     ((text_len, ntok, nstart), seg)

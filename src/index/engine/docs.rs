@@ -48,7 +48,7 @@ impl Body {
     /// of `stats`.
     pub fn new(text: &str, seg: &Segmented, stats: &Stats, cfg: &Config) -> Body {
         let mut marks = boilerplate::mark(seg, stats);
-        let tail = tails::find(text, seg, &mut marks);
+        let tail = tails::find(seg, &mut marks);
         Body::with(text, seg, marks, tail, cfg)
     }
 

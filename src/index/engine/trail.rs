@@ -93,7 +93,7 @@ impl Sources for Read<'_, '_> {
 
     fn lines(&self, i: u32) -> Lines {
         let d = self.0.docs.get(i);
-        trailing::lines_of(&d.document.text, &d.seg, &d.body.marks, None)
+        trailing::lines_of(&d.seg, &d.body.marks, None)
     }
 }
 

@@ -40,7 +40,7 @@ use super::{body_tokens_of, Body, Corpus};
 use crate::boilerplate::Kind;
 use crate::config::Config;
 use crate::passage::Prepared;
-use crate::segment::Segmented;
+use crate::segment::{Ending, Segmented};
 use crate::shingle::shingles;
 use crate::tails::{self, BodyLine, Tail};
 use crate::verify::Relation;
@@ -55,9 +55,9 @@ pub struct Lines {
     pub lines: Vec<BodyLine>,
 }
 
-/// The body of a document (`text` segmented as `seg`) with boilerplate
-/// `marks` and `tail`, as lines.
-pub fn lines_of(text: &str, seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tail>) -> Lines {
+/// The body of a document segmented as `seg` with boilerplate `marks`
+/// and `tail`, as lines.
+pub fn lines_of(seg: &Segmented, marks: &[Option<Kind>], tail: Option<&Tail>) -> Lines {
     let stop = tail.map_or(seg.lines.len(), |t| t.line);
     let mut out = Lines::default();
     for (k, (line, mark)) in seg.lines[..stop].iter().zip(marks).enumerate() {
@@ -72,10 +72,8 @@ pub fn lines_of(text: &str, seg: &Segmented, marks: &[Option<Kind>], tail: Optio
             start,
             end: out.toks.len() as u32,
             continues: tails::continues_article(line),
-            headline: tails::is_headline(text, line),
-            announces: text[line.start as usize..line.end as usize]
-                .trim_end()
-                .ends_with([':', '：']),
+            headline: tails::is_headline(line),
+            announces: line.ending == Ending::Colon,
         });
     }
     out
@@ -149,8 +147,8 @@ impl Sources for Scanned<'_> {
     }
 
     fn lines(&self, i: u32) -> Lines {
-        let c = self.corpus.content(i as usize);
-        lines_of(c.text(), c.seg(), &self.bodies[i as usize].marks, None)
+        let c = self.corpus.tokens_and_lines(i as usize);
+        lines_of(c.seg(), &self.bodies[i as usize].marks, None)
     }
 }
 
