@@ -116,6 +116,14 @@ impl Records {
         self.read_span(start, end.min(start.saturating_add(len as u64)), buf);
     }
 
+    /// Reads bytes `from..to` of record `i` (as far as the record goes)
+    /// into `buf`. Panics as [`Records::read_suffix`] does.
+    pub fn read_range(&self, i: usize, from: usize, to: usize, buf: &mut Vec<u8>) {
+        let (start, end) = (self.offsets[i], self.offsets[i + 1]);
+        let at = |x: usize| end.min(start.saturating_add(x as u64));
+        self.read_span(at(from), at(to.max(from)), buf);
+    }
+
     /// Reads bytes `start..end` of the file into `buf`.
     fn read_span(&self, start: u64, end: u64, buf: &mut Vec<u8>) {
         let file = self.file.as_ref().expect("read before finish");

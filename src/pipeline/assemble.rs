@@ -246,8 +246,10 @@ fn boilerplate_list(
 ) -> Vec<BoilerplateOut> {
     occ.par_sort_unstable();
     occ.dedup_by_key(|x| (x.0, x.1, x.2));
-    let mut out: Vec<BoilerplateOut> = occ
-        .chunk_by(|x, y| x.0 == y.0 && x.1 == y.1)
+    let runs: Vec<&[Occurrence]> = occ.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1).collect();
+    // In parallel: a spilled document's line is read back from disk.
+    let mut out: Vec<BoilerplateOut> = runs
+        .par_iter()
         .map(|run| {
             let (key, kind, d0, l0) = run[0];
             let text = if kind == Kind::LinkLine {
@@ -342,7 +344,7 @@ pub fn report(
             .or_insert(0) += 1;
     }
     let mut cl: Vec<ClusterOut> = clusters
-        .iter()
+        .par_iter()
         .map(|c| {
             let mut members: Vec<String> = c
                 .members
@@ -358,7 +360,7 @@ pub fn report(
             }
         })
         .collect();
-    cl.sort_by(|x, y| (x.kind, &x.members).cmp(&(y.kind, &y.members)));
+    cl.par_sort_by(|x, y| (x.kind, &x.members).cmp(&(y.kind, &y.members)));
     for (i, c) in cl.iter_mut().enumerate() {
         c.id = i;
     }

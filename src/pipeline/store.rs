@@ -14,12 +14,13 @@ use rayon::prelude::*;
 
 use super::record::{decode_hot, decode_lines, decode_segmentation, encode, Reader};
 use super::{Corpus, Doc};
-use crate::boilerplate;
+use crate::boilerplate::{self, Kind};
 use crate::config::{Config, InputConfig};
 use crate::corpus::{Document, FileKind, InputFile};
 use crate::error::Result;
 use crate::segment::{Line, Segmented};
 use crate::spill::Records;
+use crate::tails::Tail;
 
 /// The texts and segmentations of a spilled corpus.
 #[derive(Debug)]
@@ -317,6 +318,47 @@ impl Corpus {
         }
     }
 
+    /// The first `n` tokens of document `i`'s body, boilerplate `marks`
+    /// and `tail` left out (the front of [`super::body_tokens_of`]). A
+    /// spilled document's record is read as far as those tokens only.
+    pub fn body_head(
+        &self,
+        i: usize,
+        marks: &[Option<Kind>],
+        tail: Option<&Tail>,
+        n: usize,
+    ) -> Vec<u64> {
+        let Some(s) = &self.spilled else {
+            let seg = &self.docs[i].seg;
+            let picks = body_head_positions(seg, marks, tail, n);
+            return picks.iter().map(|&j| seg.tokens[j as usize]).collect();
+        };
+        READ_BUF.with_borrow_mut(|buf| {
+            let lines_len = s.lines_lens[i] as usize;
+            s.records.read_prefix(i, lines_len, buf);
+            let (_, seg) = decode_lines(&mut Reader(buf));
+            let picks = body_head_positions(&seg, marks, tail, n);
+            let Some(&last) = picks.last() else {
+                return Vec::new();
+            };
+            // The token hashes follow the lines part, 8 bytes each.
+            let first = picks[0] as usize;
+            s.records.read_range(
+                i,
+                lines_len + 8 * first,
+                lines_len + 8 * (last as usize + 1),
+                buf,
+            );
+            picks
+                .iter()
+                .map(|&j| {
+                    let at = 8 * (j as usize - first);
+                    u64::from_le_bytes(buf[at..at + 8].try_into().expect("8 bytes"))
+                })
+                .collect()
+        })
+    }
+
     /// Length in bytes of document `i`'s text.
     pub fn text_len(&self, i: usize) -> usize {
         match &self.spilled {
@@ -474,4 +516,22 @@ pub(super) fn spill_all(
         }
     }
     true
+}
+
+/// Positions of the first `n` body tokens of a document segmented as
+/// `seg` (only its lines are read) with boilerplate `marks` and `tail`.
+fn body_head_positions(
+    seg: &Segmented,
+    marks: &[Option<Kind>],
+    tail: Option<&Tail>,
+    n: usize,
+) -> Vec<u32> {
+    let stop = tail.map_or(seg.lines.len(), |t| t.line);
+    seg.lines[..stop]
+        .iter()
+        .zip(marks)
+        .filter(|(_, mark)| mark.is_none())
+        .flat_map(|(l, _)| l.tok_start..l.tok_end)
+        .take(n)
+        .collect()
 }

@@ -168,3 +168,56 @@ fn trailing_tails_are_deterministic_and_spill_alike() {
         })
     );
 }
+
+/// The front of a body read on its own (what "does the host open with
+/// its source?" reads) is the front of the whole body, for documents
+/// held in memory and spilled alike, boilerplate and tails left out.
+#[test]
+fn body_heads_are_the_fronts_of_bodies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = corpus(dir.path(), &[]);
+    // Articles that open with their site's header line and a recurring
+    // notice in the middle (boilerplate before and inside the body's
+    // front), and end with a "read also" tail.
+    for i in 0..12 {
+        let words = |from: usize, n: usize| -> String {
+            (from..from + n)
+                .map(|k| format!("كلمة{i}م{k}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let text = format!(
+            "موقع الأخبار اليومية الأول في المنطقة\n{}\nتابعونا على تويتر وفيسبوك لآخر الأخبار\n{}\nاقرأ أيضا:\nعنوان خبر آخر\nعنوان خبر ثالث\n",
+            words(0, 20),
+            words(20, 40)
+        );
+        std::fs::write(dir.path().join(format!("site{i:02}.txt")), text).unwrap();
+    }
+    let spill = tempfile::tempdir().unwrap();
+    for spill_above in [u64::MAX, 0] {
+        let s = scan(
+            std::slice::from_ref(&path),
+            &Config {
+                spill_above,
+                spill_dir: Some(spill.path().to_path_buf()),
+                ..Config::default()
+            },
+        );
+        assert_eq!(s.corpus.is_spilled(), spill_above == 0);
+        let mut cut = 0;
+        let mut opens_marked = 0;
+        for (i, b) in s.bodies.iter().enumerate() {
+            opens_marked += usize::from(b.marks.first().is_some_and(Option::is_some));
+            let c = s.corpus.tokens_and_lines(i);
+            let body = neardup::pipeline::body_tokens_of(c.seg(), &b.marks, b.tail.as_ref());
+            cut += usize::from(body.len() < c.seg().tokens.len());
+            for n in [0, 1, 7, 36, body.len(), body.len() + 5] {
+                let head = s.corpus.body_head(i, &b.marks, b.tail.as_ref(), n);
+                assert_eq!(head, body[..n.min(body.len())], "document {i}, {n} tokens");
+            }
+        }
+        // Some bodies leave boilerplate or a tail out, some at their start.
+        assert!(cut > 0);
+        assert!(opens_marked >= 12, "{opens_marked}");
+    }
+}

@@ -93,6 +93,12 @@ pub trait Sources: Sync {
     fn head_end(&self, i: u32) -> u32;
     /// `i`'s body tokens.
     fn body(&self, i: u32) -> Vec<u64>;
+    /// The first `n` of `i`'s body tokens.
+    fn head(&self, i: u32, n: usize) -> Vec<u64> {
+        let mut body = self.body(i);
+        body.truncate(n);
+        body
+    }
     /// How many of `set` (sorted, distinct shingles) are shingles of
     /// `i`'s body.
     fn found_in(&self, set: &[u64], i: u32, shingle_words: usize) -> usize {
@@ -137,6 +143,12 @@ impl Sources for Scanned<'_> {
             b.tail.as_ref(),
         )
         .into_owned()
+    }
+
+    fn head(&self, i: u32, n: usize) -> Vec<u64> {
+        let b = &self.bodies[i as usize];
+        self.corpus
+            .body_head(i as usize, &b.marks, b.tail.as_ref(), n)
     }
 
     fn tail(&self, i: u32) -> Option<Vec<u64>> {
@@ -337,8 +349,7 @@ fn mostly_at_end(e: &Edge, side_h: bool) -> bool {
 /// Whether the opening words of `h`'s body are mostly found in `x`'s
 /// body: then `h` starts as a copy of `x` and does not end with one.
 fn opens_with(docs: &dyn Sources, h: u32, x: u32, cfg: &Config) -> bool {
-    let mut head = docs.body(h);
-    head.truncate(tails::MIN_HEAD_WORDS as usize);
+    let head = docs.head(h, tails::MIN_HEAD_WORDS as usize);
     let first = shingles(&head, cfg.shingle_words);
     2 * docs.found_in(&first, x, cfg.shingle_words) >= first.len()
 }
