@@ -79,6 +79,25 @@ def timing(prefix):
     return t
 
 
+def run_walls(prefix):
+    """Wall times of the rounds kept as PREFIX.time.rK.txt (K = 1, 2, ...)."""
+    walls, k = [], 1
+    while True:
+        t = parse_time("%s.time.r%d.txt" % (prefix, k))
+        if t is None:
+            return walls
+        walls.append(t["wall_s"])
+        k += 1
+
+
+def median_run(prefix, runs):
+    """The round (1-based) whose wall time is the median of `runs` rounds
+    (the lower median for an even count)."""
+    walls = [parse_time("%s.time.r%d.txt" % (prefix, k))["wall_s"] for k in range(1, runs + 1)]
+    order = sorted(range(runs), key=lambda k: (walls[k], k))
+    return order[(runs - 1) // 2] + 1
+
+
 def load_json(path):
     if not os.path.exists(path):
         return None
@@ -149,10 +168,15 @@ def main():
     ap.add_argument("out", nargs="?")
     ap.add_argument("--time-line", metavar="PREFIX",
                     help="print one line about PREFIX.time.txt and exit")
+    ap.add_argument("--median-run", nargs=2, metavar=("PREFIX", "RUNS"),
+                    help="print the round whose PREFIX.time.rK.txt has the median wall time and exit")
     ap.add_argument("--tools")
     ap.add_argument("--sample-only", action="store_true")
     ap.add_argument("--sample-desc", default="sample")
     args = ap.parse_args()
+    if args.median_run:
+        print(median_run(args.median_run[0], int(args.median_run[1])))
+        return
     if args.time_line:
         t = timing(args.time_line)
         print("   wall %.2f s, CPU %.2f s, peak RSS %.0f MB; other processes used %s CPU s meanwhile"
@@ -221,6 +245,10 @@ def main():
         % (scope, ", ".join("%s %s" % (tool, fmt(((details[tool].get("sample_time") if args.sample_only
                                                      else details[tool].get("full_time")) or {}).get("other_cpu_s"), ".1f"))
                             for tool in tools)),
+        ("" if args.sample_only or max((len(run_walls(os.path.join(out, t))) for t in tools), default=0) < 2
+         else "Full-corpus wall times are the median of alternating rounds (all rounds: %s). "
+         % "; ".join("%s %s" % (t, " / ".join("%.2f" % w for w in run_walls(os.path.join(out, t))))
+                     for t in tools)) +
         "Sample: %s; ground truth = %d pairs with exact word-5-gram Jaccard ≥ 0.5 (%d with J ≥ 0.6)."
         % (args.sample_desc, len(gt), n06),
         "",

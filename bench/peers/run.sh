@@ -15,6 +15,8 @@
 #   DATA                data folder (default ../shared/data)
 #   NEARDUP             neardup binary (default target/release/neardup)
 #   PYTHON              interpreter used to create the venv (default python3)
+#   RUNS                full-corpus runs of each tool, alternating tools in each
+#                       round; the median run's time is kept (default 1)
 set -euo pipefail
 export PYTHONDONTWRITEBYTECODE=1
 
@@ -38,6 +40,7 @@ OUT="${NEARDUP_PEERS_OUT:-target/peers}"
 DATA="${DATA:-../shared/data}"
 NEARDUP="${NEARDUP:-target/release/neardup}"
 PYTHON="${PYTHON:-python3}"
+RUNS="${RUNS:-1}"
 
 # gaoya-native: gaoya's own Rust tokenizer (not \w+), shown for reference only
 PEERS=(datasketch gaoya rensa gaoya-native)
@@ -125,21 +128,6 @@ run_timed() {
   return 1
 }
 
-TOOLS=()
-for tool in "${PEERS[@]}"; do
-  ok=1
-  log "$tool: sample"
-  script="$HERE/peer_${tool//-/_}.py"
-  run_timed "$OUT/sample/$tool" "$PY" "$script" "$SAMPLE" \
-    "$OUT/sample/$tool.pairs.jsonl" --stats "$OUT/sample/$tool.stats.json" || ok=0
-  if [[ $SAMPLE_ONLY == 0 ]]; then
-    log "$tool: full corpus"
-    run_timed "$OUT/$tool" "$PY" "$script" "$CORPUS" \
-      "$OUT/$tool.pairs.jsonl" --stats "$OUT/$tool.stats.json" || ok=0
-  fi
-  if [[ $ok == 1 ]]; then TOOLS+=("$tool"); fi
-done
-
 neardup_run() {  # neardup_run INPUT PREFIX
   local input="$1" prefix="$2"
   run_timed "$prefix" "$NEARDUP" scan "$input" --id-field url --text-field content \
@@ -149,18 +137,58 @@ neardup_run() {  # neardup_run INPUT PREFIX
     --stats "$prefix.stats.json" 2>>"$prefix.log"
 }
 
-if [[ -x "$NEARDUP" ]]; then
-  ok=1
-  log "neardup ($NEARDUP): sample"
-  neardup_run "$SAMPLE" "$OUT/sample/neardup" || ok=0
-  if [[ $SAMPLE_ONLY == 0 ]]; then
-    log "neardup ($NEARDUP): full corpus"
-    neardup_run "$CORPUS" "$OUT/neardup" || ok=0
+# run_tool TOOL INPUT PREFIX: one timed run of a peer or of neardup.
+run_tool() {
+  local tool="$1" input="$2" prefix="$3"
+  if [[ $tool == neardup ]]; then
+    neardup_run "$input" "$prefix"
+  else
+    local script="$HERE/peer_${tool//-/_}.py"
+    run_timed "$prefix" "$PY" "$script" "$input" "$prefix.pairs.jsonl" --stats "$prefix.stats.json"
   fi
-  if [[ $ok == 1 ]]; then TOOLS+=("neardup"); fi
+}
+
+ALL=("${PEERS[@]}")
+if [[ -x "$NEARDUP" ]]; then
+  ALL+=(neardup)
 else
   log "neardup: SKIPPED, no executable at $NEARDUP (build it with 'cargo build --release' or set NEARDUP=path)"
 fi
+declare -A FAILED=()
+for tool in "${ALL[@]}"; do
+  log "$tool: sample"
+  run_tool "$tool" "$SAMPLE" "$OUT/sample/$tool" || FAILED[$tool]=1
+done
+if [[ $SAMPLE_ONLY == 0 ]]; then
+  # The tools alternate within each round, so that a slow spell of the
+  # machine weighs on all of them; each round's time is kept aside.
+  for tool in "${ALL[@]}"; do
+    rm -f "$OUT/$tool.time.r"*.txt "$OUT/$tool.cpustat.r"*
+  done
+  for r in $(seq "$RUNS"); do
+    for tool in "${ALL[@]}"; do
+      [[ -z ${FAILED[$tool]:-} ]] || continue
+      log "$tool: full corpus (run $r of $RUNS)"
+      if run_tool "$tool" "$CORPUS" "$OUT/$tool"; then
+        cp "$OUT/$tool.time.txt" "$OUT/$tool.time.r$r.txt"
+        cp "$OUT/$tool.cpustat" "$OUT/$tool.cpustat.r$r"
+      else
+        FAILED[$tool]=1
+      fi
+    done
+  done
+  # The run with the median wall time stands for each tool.
+  for tool in "${ALL[@]}"; do
+    [[ -z ${FAILED[$tool]:-} ]] || continue
+    r=$("$PY" "$HERE/report.py" --median-run "$OUT/$tool" "$RUNS")
+    cp "$OUT/$tool.time.r$r.txt" "$OUT/$tool.time.txt"
+    cp "$OUT/$tool.cpustat.r$r" "$OUT/$tool.cpustat"
+  done
+fi
+TOOLS=()
+for tool in "${ALL[@]}"; do
+  [[ -n ${FAILED[$tool]:-} ]] || TOOLS+=("$tool")
+done
 
 # --- 5./6. quality and table ----------------------------------------------------
 if [[ ${#TOOLS[@]} == 0 ]]; then
