@@ -8,11 +8,13 @@
 
 mod decode;
 mod discover;
+mod ids;
 mod jsonl;
 mod read;
 
 pub use decode::decode;
 pub use discover::{discover, Compression, FileKind, InputFile};
+pub use ids::Ids;
 pub use jsonl::parse_jsonl;
 pub use read::{read_records, Record};
 

@@ -3,10 +3,10 @@
 //! without segmenting (the index segments them together with the indexed
 //! documents) and with ids made unique against the indexed ones.
 
-use ahash::AHashMap;
 use rayon::prelude::*;
 
 use crate::config::InputConfig;
+pub use crate::corpus::Ids;
 use crate::corpus::{self, Document, InputFile, Warning};
 use crate::error::Result;
 use crate::progress::Progress;
@@ -22,69 +22,6 @@ pub struct Input {
     pub warnings: Vec<Warning>,
     /// Records read, usable or not.
     pub records: u64,
-}
-
-/// Ids seen so far, for renaming repeats exactly as a scan does: the
-/// second `x` becomes `x#2`, and so on.
-#[derive(Clone, Debug, Default)]
-pub struct Ids(AHashMap<String, u32>);
-
-impl Ids {
-    /// The ids of documents already taken (the indexed ones).
-    pub fn new<'a>(taken: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut ids = Ids::default();
-        for id in taken {
-            *ids.0.entry(id.to_string()).or_insert(0) += 1;
-        }
-        ids
-    }
-
-    /// The id [`claim`](Ids::claim) would give `id`, without claiming it.
-    pub fn peek(&self, id: &str) -> String {
-        let n = self.0.get(id).copied().unwrap_or(0) + 1;
-        if n == 1 {
-            return id.to_string();
-        }
-        let mut k = n;
-        let mut renamed = format!("{id}#{k}");
-        while self.0.contains_key(&renamed) {
-            k += 1;
-            renamed = format!("{id}#{k}");
-        }
-        renamed
-    }
-
-    /// Makes `doc.id` unique, warning (with `path` and `line`) when it is
-    /// renamed.
-    pub fn claim(
-        &mut self,
-        doc: &mut Document,
-        path: &str,
-        line: u64,
-        warnings: &mut Vec<Warning>,
-    ) {
-        let n = self.0.entry(doc.id.clone()).or_insert(0);
-        *n += 1;
-        if *n == 1 {
-            return;
-        }
-        let mut k = *n;
-        let mut renamed = format!("{}#{k}", doc.id);
-        while self.0.contains_key(&renamed) {
-            k += 1;
-            renamed = format!("{}#{k}", doc.id);
-        }
-        if let Some(n) = self.0.get_mut(&doc.id) {
-            *n = k;
-        }
-        warnings.push(Warning {
-            path: path.to_string(),
-            line: (line > 0).then_some(line),
-            message: format!("duplicate id {:?}: renamed {renamed:?}", doc.id),
-        });
-        self.0.insert(renamed.clone(), 1);
-        doc.id = renamed;
-    }
 }
 
 /// Reads every document under `paths`, making ids unique with `ids`.

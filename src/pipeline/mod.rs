@@ -5,7 +5,6 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
-use ahash::AHashMap;
 use rayon::prelude::*;
 
 use crate::boilerplate::{self, Kind};
@@ -75,7 +74,7 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
         records: 0,
         spilled: None,
     };
-    let mut ids: AHashMap<String, u32> = AHashMap::new();
+    let mut ids = corpus::Ids::default();
     // Where each document held in memory would have its text read back
     // from if the corpus spills.
     let mut text_at: Vec<Option<store::RawAt>> = Vec::new();
@@ -143,10 +142,9 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
                         (d, Segmented::default())
                     }
                 };
-                unique_id(
+                ids.claim(
                     &mut d,
-                    &mut ids,
-                    &out.files[file as usize],
+                    &out.files[file as usize].display,
                     line,
                     &mut out.warnings,
                 );
@@ -204,32 +202,6 @@ pub fn load(paths: &[std::path::PathBuf], cfg: &Config, progress: &dyn Progress)
     out.warnings.extend(wrx.try_iter());
     progress.finish();
     Ok(out)
-}
-
-/// Gives a repeated id a `#2`, `#3`… suffix, with a warning.
-fn unique_id(
-    d: &mut Document,
-    ids: &mut AHashMap<String, u32>,
-    file: &InputFile,
-    line: u64,
-    warnings: &mut Vec<Warning>,
-) {
-    let n = ids.entry(d.id.clone()).or_insert(0);
-    *n += 1;
-    if *n > 1 {
-        let mut renamed = format!("{}#{}", d.id, n);
-        while ids.contains_key(&renamed) {
-            *ids.get_mut(&d.id).expect("present") += 1;
-            renamed = format!("{}#{}", d.id, ids[&d.id]);
-        }
-        warnings.push(Warning {
-            path: file.display.clone(),
-            line: (line > 0).then_some(line),
-            message: format!("duplicate id {:?}: renamed {renamed:?}", d.id),
-        });
-        ids.insert(renamed.clone(), 1);
-        d.id = renamed;
-    }
 }
 
 /// What the document level knows of one document.
@@ -538,10 +510,10 @@ pub fn from_documents(docs: Vec<Document>, cfg: &Config) -> Corpus {
         files: vec![file],
         ..Corpus::default()
     };
-    let mut ids: AHashMap<String, u32> = AHashMap::new();
+    let mut ids = corpus::Ids::default();
     for (i, (mut d, seg)) in docs.into_iter().zip(segs).enumerate() {
         let line = i as u64 + 1;
-        unique_id(&mut d, &mut ids, &out.files[0], line, &mut out.warnings);
+        ids.claim(&mut d, &out.files[0].display, line, &mut out.warnings);
         out.docs.push(Doc {
             doc: d,
             origin: Origin { file: 0, line },
