@@ -20,6 +20,16 @@ pub struct Tool {
     pub version: String,
 }
 
+impl Tool {
+    /// This build of neardup.
+    pub fn this() -> Tool {
+        Tool {
+            name: "neardup".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
 /// The parameters a report was made with.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Params {

@@ -90,8 +90,8 @@ fn id(corpus: &Corpus, i: u32) -> &str {
     &corpus.docs[i as usize].doc.id
 }
 
-fn params(cfg: &Config) -> Params {
-    let shape = super::band_shape(cfg);
+/// The report's parameters of a run with `cfg`, whose LSH has `shape`.
+pub(crate) fn params(cfg: &Config, shape: crate::lsh::Bands) -> Params {
     Params {
         threshold: cfg.threshold,
         duplicate_threshold: cfg.duplicate_threshold,
@@ -373,11 +373,8 @@ pub fn report(
     warnings.sort();
     Report {
         schema: SCHEMA,
-        tool: Tool {
-            name: "neardup".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        params: params(cfg),
+        tool: Tool::this(),
+        params: params(cfg, super::band_shape(cfg)),
         stats: Stats {
             documents: corpus.docs.len(),
             bytes: (0..corpus.docs.len())

@@ -447,7 +447,7 @@ pub use trailing::last_and_head_end;
 pub use store::{Content, TokensAndLines};
 
 pub use assemble::{clusters, removals, report, tells_same_story, Cluster};
-pub(crate) use assemble::{pair_out, round4, tail_and_boilerplate};
+pub(crate) use assemble::{pair_out, params, round4, tail_and_boilerplate};
 pub use passages::combine;
 pub use relate::{band_shape, document_edges, Edge, Passage};
 

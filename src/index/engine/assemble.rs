@@ -19,9 +19,7 @@ use crate::error::Result;
 use crate::index::analysis::{Delta, Record, VPair, JOIN_DUPLICATE, JOIN_STORY};
 use crate::pipeline::{self, Edge};
 use crate::pipeline::{pair_out, round4};
-use crate::report::{
-    ClusterKind, ClusterOut, DocumentOut, PairOut, Params, Report, Stats, Tool, SCHEMA,
-};
+use crate::report::{ClusterKind, ClusterOut, DocumentOut, PairOut, Report, Stats, Tool, SCHEMA};
 use crate::verify::Relation;
 
 /// Runs the last step.
@@ -364,22 +362,8 @@ fn report(
     let cfg = e.cfg;
     Report {
         schema: SCHEMA,
-        tool: Tool {
-            name: "neardup".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        params: Params {
-            threshold: cfg.threshold,
-            duplicate_threshold: cfg.duplicate_threshold,
-            containment_threshold: cfg.containment_threshold,
-            shingle_words: cfg.shingle_words,
-            permutations: cfg.permutations,
-            bands: shape.bands,
-            rows: shape.rows,
-            passages: cfg.passages,
-            ta_marbuta: cfg.normalize.ta_marbuta,
-            hash: "xxh3-64, seeds in src/hash.rs".into(),
-        },
+        tool: Tool::this(),
+        params: pipeline::params(cfg, shape),
         stats: Stats {
             documents: (total - job.reported) as usize,
             bytes: (job.reported..total)
