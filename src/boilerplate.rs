@@ -36,6 +36,15 @@ pub enum Kind {
     LinkLine,
 }
 
+/// The key a report lists a boilerplate line under: its marker for a
+/// "read also" link line (whatever it links), its hash otherwise.
+pub fn report_key(kind: Kind, line: &crate::segment::Line) -> u64 {
+    match (kind, line.kind) {
+        (Kind::LinkLine, crate::segment::LineKind::TailMarker { marker, .. }) => u64::from(marker),
+        _ => line.hash,
+    }
+}
+
 /// One boilerplate line as listed in the report.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Entry {

@@ -209,13 +209,12 @@ fn document_out(
                 .zip(&body.marks)
                 .filter_map(|((li, l), m)| {
                     let kind = (*m)?;
-                    let key = match (kind, l.kind) {
-                        (Kind::LinkLine, crate::segment::LineKind::TailMarker { marker, .. }) => {
-                            u64::from(marker)
-                        }
-                        _ => l.hash,
-                    };
-                    Some((key, kind, i as u32, li as u32))
+                    Some((
+                        crate::boilerplate::report_key(kind, l),
+                        kind,
+                        i as u32,
+                        li as u32,
+                    ))
                 }),
         );
         let copies = tail_copies.get(i).copied().flatten();

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::index::analysis::{kind_code, kind_of, Boiler};
 use crate::index::archive::Archive;
 use crate::report::BoilerplateOut;
-use crate::segment::{LineKind, Markers};
+use crate::segment::Markers;
 
 /// The line hashes whose recurring status the new documents (`lines`,
 /// their line sets, indices from `ar.n`) change, sorted.
@@ -62,11 +62,7 @@ fn entries(d: &Doc, body: &Body) -> Vec<(u64, Kind, usize)> {
         .zip(&body.marks)
         .filter_map(|((li, l), m)| {
             let kind = (*m)?;
-            let key = match (kind, l.kind) {
-                (Kind::LinkLine, LineKind::TailMarker { marker, .. }) => u64::from(marker),
-                _ => l.hash,
-            };
-            Some((key, kind, li))
+            Some((crate::boilerplate::report_key(kind, l), kind, li))
         })
         .collect();
     out.sort_unstable();
