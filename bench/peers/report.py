@@ -223,7 +223,7 @@ def main():
         phases = st.get("phases_s") or {}
         shingling = phases.get("read+shingle", phases.get("read")) if t else None
         rows.append([tool, d["version"],
-                     fmt(t and t["wall_s"], ".1f"), fmt(shingling, ".1f"), fmt(t and t["cpu_s"], ".1f"),
+                     fmt(t and t["wall_s"], ".2f" if t and t["wall_s"] < 10 else ".1f"), fmt(shingling, ".1f"), fmt(t and t["cpu_s"], ".1f"),
                      fmt(t and t["rss_mb"], ".0f"), fmt(pairs, ",d"),
                      fmt(q.get("recall_05"), ".3f"), fmt(q.get("recall_06"), ".3f"),
                      fmt(q.get("precision"), ".3f")])
