@@ -112,8 +112,7 @@ impl Records {
     /// Reads the first `len` bytes of record `i` (all of it if shorter)
     /// into `buf`. Panics as [`Records::read_suffix`] does.
     pub fn read_prefix(&self, i: usize, len: usize, buf: &mut Vec<u8>) {
-        let (start, end) = (self.offsets[i], self.offsets[i + 1]);
-        self.read_span(start, end.min(start.saturating_add(len as u64)), buf);
+        self.read_range(i, 0, len, buf);
     }
 
     /// Reads bytes `from..to` of record `i` (as far as the record goes)

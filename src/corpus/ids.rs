@@ -26,13 +26,18 @@ impl Ids {
         if n == 1 {
             return id.to_string();
         }
+        self.free(id, n).1
+    }
+
+    /// The first free name `id#k`, `k` from `n` on, with its `k`.
+    fn free(&self, id: &str, n: u32) -> (u32, String) {
         let mut k = n;
         let mut renamed = format!("{id}#{k}");
         while self.0.contains_key(&renamed) {
             k += 1;
             renamed = format!("{id}#{k}");
         }
-        renamed
+        (k, renamed)
     }
 
     /// Makes `doc.id` unique, warning (with `path` and `line`) when it is
@@ -49,12 +54,8 @@ impl Ids {
         if *n == 1 {
             return;
         }
-        let mut k = *n;
-        let mut renamed = format!("{}#{k}", doc.id);
-        while self.0.contains_key(&renamed) {
-            k += 1;
-            renamed = format!("{}#{k}", doc.id);
-        }
+        let n = *n;
+        let (k, renamed) = self.free(&doc.id, n);
         if let Some(n) = self.0.get_mut(&doc.id) {
             *n = k;
         }

@@ -329,15 +329,15 @@ impl Corpus {
         n: usize,
     ) -> Vec<u64> {
         let Some(s) = &self.spilled else {
-            let seg = &self.docs[i].seg;
-            let picks = body_head_positions(seg, marks, tail, n);
-            return picks.iter().map(|&j| seg.tokens[j as usize]).collect();
+            let body = super::body_tokens_of(&self.docs[i].seg, marks, tail);
+            return body[..n.min(body.len())].to_vec();
         };
         READ_BUF.with_borrow_mut(|buf| {
             let lines_len = s.lines_lens[i] as usize;
             s.records.read_prefix(i, lines_len, buf);
             let (_, seg) = decode_lines(&mut Reader(buf));
-            let picks = body_head_positions(&seg, marks, tail, n);
+            let mut picks = super::body_positions(&seg, marks, tail);
+            picks.truncate(n);
             let Some(&last) = picks.last() else {
                 return Vec::new();
             };
@@ -516,22 +516,4 @@ pub(super) fn spill_all(
         }
     }
     true
-}
-
-/// Positions of the first `n` body tokens of a document segmented as
-/// `seg` (only its lines are read) with boilerplate `marks` and `tail`.
-fn body_head_positions(
-    seg: &Segmented,
-    marks: &[Option<Kind>],
-    tail: Option<&Tail>,
-    n: usize,
-) -> Vec<u32> {
-    let stop = tail.map_or(seg.lines.len(), |t| t.line);
-    seg.lines[..stop]
-        .iter()
-        .zip(marks)
-        .filter(|(_, mark)| mark.is_none())
-        .flat_map(|(l, _)| l.tok_start..l.tok_end)
-        .take(n)
-        .collect()
 }
