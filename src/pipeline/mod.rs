@@ -544,7 +544,9 @@ pub fn try_analyze(
     let mut bodies = bodies(&corpus, cfg, progress);
     let mut edges = {
         let sh = Shingles::new(&corpus, &bodies, cfg);
+        progress.start("exact copies", None);
         let groups = exact_groups_with(&bodies, &|i| sh.get(i));
+        progress.finish();
         relate::document_edges_with(&bodies, &groups, cfg, progress, &|i| sh.get(i))
     };
     // Shingle sets have served; free them before the passage level,

@@ -192,9 +192,12 @@ pub fn passage_edges(
         );
     }
     progress.finish();
+    progress.start("tail copies", Some(tail_pairs.len() as u64));
     let (tail_edges, tail_copies, bodies_with_tails) =
         tails(bodies, &hosts, &tail_anchors, &tail_pairs, &body, cfg);
     edges.extend(tail_edges);
+    progress.advance(tail_pairs.len() as u64);
+    progress.finish();
     Ok(Found {
         edges,
         tail_copies,
@@ -229,42 +232,62 @@ fn tails(
     cfg: &Config,
 ) -> TailCopies {
     let n = bodies.len();
-    // Each pair's share and score in parallel (each reads bodies back),
-    // then gathered in order.
-    let scored: Vec<Option<(u32, u32, f64, Edge)>> = tail_pairs
+    let min_share = cfg.passage.tail_min_containment;
+    // Each pair's share of the tail's anchors found in the other side, in
+    // parallel. Pairs come sorted by `x`: a body's anchors are made once
+    // for all the tails it holds (groups cut to `GROUP` pairs, so that a
+    // body holding many tails does not leave one thread working alone).
+    let runs: Vec<&[(u32, u32, u32)]> = tail_pairs
+        .chunk_by(|p, q| p.0 == q.0)
+        .flat_map(|g| g.chunks(GROUP))
+        .collect();
+    let shared: Vec<(u32, u32, u32, f64)> = runs
         .par_iter()
-        .map(|&(x, t, _)| {
-            let (x, t) = (x as usize, t as usize);
-            let tail = &tail_anchors[t];
-            let host = hosts[t];
-            let (other, share) = if x < n {
-                let other = set(grams(&body(x), cfg.passage.anchor_words));
-                (
-                    x as u32,
-                    intersection(tail, &other) as f64 / tail.len().max(1) as f64,
-                )
-            } else {
-                let other_tail = &tail_anchors[x - n];
-                let smaller = tail.len().min(other_tail.len()).max(1);
-                (
-                    hosts[x - n],
-                    intersection(tail, other_tail) as f64 / smaller as f64,
-                )
-            };
-            if other == host || share < cfg.passage.tail_min_containment {
-                return None;
-            }
-            let s = verify::score(
-                &shingles(&body(host as usize), cfg.shingle_words),
-                &shingles(&body(other as usize), cfg.shingle_words),
-            );
-            Some((x as u32, host, share, Edge::tail_copy(host, other, s)))
+        .flat_map_iter(|run| {
+            let x = run[0].0 as usize;
+            let body_anchors = (x < n).then(|| set(grams(&body(x), cfg.passage.anchor_words)));
+            run.iter().filter_map(move |&(_, t, _)| {
+                let tail = &tail_anchors[t as usize];
+                let host = hosts[t as usize];
+                let (other, share) = if let Some(anchors) = &body_anchors {
+                    (
+                        x as u32,
+                        intersection(tail, anchors) as f64 / tail.len().max(1) as f64,
+                    )
+                } else {
+                    let other_tail = &tail_anchors[x - n];
+                    let smaller = tail.len().min(other_tail.len()).max(1);
+                    (
+                        hosts[x - n],
+                        intersection(tail, other_tail) as f64 / smaller as f64,
+                    )
+                };
+                (other != host && share >= min_share).then_some((x as u32, host, other, share))
+            })
         })
         .collect();
+    // Then the scores of the pairs kept, in batches whose documents'
+    // shingle sets are made once (a host and the bodies holding its tail
+    // are each in several pairs).
+    let mut scored: Vec<(u32, u32, f64, Edge)> = Vec::with_capacity(shared.len());
+    for batch in shared.chunks(BATCH) {
+        let mut docs: Vec<u32> = batch.iter().flat_map(|p| [p.1, p.2]).collect();
+        docs.par_sort_unstable();
+        docs.dedup();
+        let sets: Vec<Vec<u64>> = docs
+            .par_iter()
+            .map(|&d| shingles(&body(d as usize), cfg.shingle_words))
+            .collect();
+        let set_of = |d: u32| &sets[docs.binary_search(&d).expect("a batch document")];
+        scored.par_extend(batch.par_iter().map(|&(x, host, other, share)| {
+            let s = verify::score(set_of(host), set_of(other));
+            (x, host, share, Edge::tail_copy(host, other, s))
+        }));
+    }
     let mut best: Vec<Option<(f64, u32)>> = vec![None; n];
     let mut edges = Vec::new();
     let mut with_tails = Vec::new();
-    for (x, host, share, edge) in scored.into_iter().flatten() {
+    for (x, host, share, edge) in scored {
         if (x as usize) < n {
             let other = x;
             with_tails.push((other, host));
