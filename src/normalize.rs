@@ -248,6 +248,13 @@ impl Normalizer {
                 None
             }
         };
+        // A token's normalized form is never longer than its text plus one
+        // character (two bytes are written for each Arabic-block
+        // character, and a decoded one takes at most four): sized once, so
+        // the loop below never grows it.
+        if self.buf.len() < n + 4 {
+            self.buf.resize(n + 4, 0);
+        }
         let mut i = 0;
         'tokens: while i < n {
             // Separators up to the token's first character.
@@ -272,9 +279,6 @@ impl Normalizer {
             let mut len = 0;
             let mut slow = false;
             while i < n {
-                if self.buf.len() < len + 4 {
-                    self.buf.resize(2 * self.buf.len() + 64, 0);
-                }
                 if let Some((e, step)) = at(i) {
                     if e == SEP {
                         break;
