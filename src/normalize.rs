@@ -199,6 +199,9 @@ pub struct Token<'a> {
     pub end: usize,
 }
 
+/// Largest token buffer a [`Normalizer`] keeps between texts.
+const KEPT_BUFFER: usize = 1 << 20;
+
 /// Tokenizes and normalizes text. Cheap to build; reuse its buffers by
 /// keeping one per thread.
 #[derive(Debug, Default)]
@@ -248,10 +251,9 @@ impl Normalizer {
                 None
             }
         };
-        // A token's normalized form is never longer than its text plus one
-        // character (two bytes are written for each Arabic-block
-        // character, and a decoded one takes at most four): sized once, so
-        // the loop below never grows it.
+        // A token's normalized bytes never outnumber its own, and a write
+        // reaches at most four bytes past them: sized once to the text's
+        // length plus four, the buffer needs no check in the loop below.
         if self.buf.len() < n + 4 {
             self.buf.resize(n + 4, 0);
         }
@@ -302,6 +304,11 @@ impl Normalizer {
                 }
             }
             self.emit(text, start..i, base, slow, len, &mut f);
+        }
+        // A huge line (a document without line breaks) does not leave a
+        // buffer of its size behind.
+        if self.buf.len() > KEPT_BUFFER {
+            self.buf = Vec::new();
         }
     }
 
@@ -423,6 +430,27 @@ mod tests {
         for (name, input, want) in cases {
             assert_eq!(norm(input), *want, "{name}: {input:?}");
         }
+    }
+
+    #[test]
+    fn huge_tokens_and_lines() {
+        // One token longer than the buffer kept between texts, then a
+        // short text with the same normalizer.
+        let mut n = Normalizer::new(NormalizeConfig::default());
+        let long = "أ".repeat(KEPT_BUFFER);
+        let text = format!("x {long} y");
+        let mut got = Vec::new();
+        n.tokens(&text, 0, |t| got.push((t.norm.len(), t.start, t.end)));
+        assert_eq!(
+            got,
+            [
+                (1, 0, 1),
+                (2 * KEPT_BUFFER, 2, 2 + 2 * KEPT_BUFFER),
+                (1, text.len() - 1, text.len())
+            ]
+        );
+        assert!(n.buf.is_empty(), "the huge buffer is not kept");
+        assert_eq!(n.normalize("Qui  VA"), "qui va");
     }
 
     #[test]
