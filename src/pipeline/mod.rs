@@ -437,6 +437,7 @@ pub fn timer() -> Instant {
 }
 
 mod assemble;
+mod by_doc;
 mod passages;
 mod record;
 mod relate;

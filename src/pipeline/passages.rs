@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use super::by_doc::ByDoc;
 use super::relate::{Edge, Passage};
 use super::{Body, Content, Corpus};
 use crate::config::Config;
@@ -107,7 +108,7 @@ pub fn passage_edges(
         .chunk_by(|x, y| x.0 == y.0)
         .flat_map(|g| g.chunks(GROUP))
         .collect();
-    let align_group = |group: &[(u32, u32)], partners: &[u32], of: &[Partner]| {
+    let align_group = |group: &[(u32, u32)], of: &ByDoc<Partner>| {
         let a = group[0].0;
         let ta = body(a as usize);
         let prepared = Prepared::new(&ta, pc.anchor_words);
@@ -117,17 +118,17 @@ pub fn passage_edges(
         let mut out = Vec::new();
         progress.advance(group.len() as u64);
         for &(_, b) in group {
-            let k = partners.binary_search(&b).expect("a partner");
-            let tb = &of[k].tokens;
+            let partner = of.get(b);
+            let tb = &partner.tokens;
             let bags = word_pairs.binary_search(&(a, b)).is_ok();
-            let found = prepared.align_anchored(tb, &of[k].anchors, &common, bags, pc);
+            let found = prepared.align_anchored(tb, &partner.anchors, &common, bags, pc);
             if found.is_empty() {
                 continue;
             }
             let (ca, pa) = ca.get_or_insert_with(|| body_of(corpus, bodies, a as usize));
             let (cb, pb) = body_of(corpus, bodies, b as usize);
             let sa = sa.get_or_insert_with(|| shingles(&ta, cfg.shingle_words));
-            let sb = of[k]
+            let sb = partner
                 .shingles
                 .get_or_init(|| shingles(tb, cfg.shingle_words));
             let s = verify::score(sa, sb);
@@ -171,24 +172,19 @@ pub fn passage_edges(
             .map_or(rest.len(), |k| k + 1);
         let (batch, next) = rest.split_at(end);
         rest = next;
-        let mut partners: Vec<u32> = batch.iter().flat_map(|g| g.iter().map(|p| p.1)).collect();
-        partners.par_sort_unstable();
-        partners.dedup();
-        let of: Vec<Partner> = partners
-            .par_iter()
-            .map(|&b| {
-                let tokens = body(b as usize);
-                Partner {
-                    anchors: grams(&tokens, pc.anchor_words),
-                    tokens,
-                    shingles: std::sync::OnceLock::new(),
-                }
-            })
-            .collect();
+        let partners = batch.iter().flat_map(|g| g.iter().map(|p| p.1)).collect();
+        let of = ByDoc::new(partners, |b| {
+            let tokens = body(b as usize);
+            Partner {
+                anchors: grams(&tokens, pc.anchor_words),
+                tokens,
+                shingles: std::sync::OnceLock::new(),
+            }
+        });
         edges.par_extend(
             batch
                 .par_iter()
-                .flat_map_iter(|group| align_group(group, &partners, &of)),
+                .flat_map_iter(|group| align_group(group, &of)),
         );
     }
     progress.finish();
@@ -271,16 +267,11 @@ fn tails(
     // are each in several pairs).
     let mut scored: Vec<(u32, u32, f64, Edge)> = Vec::with_capacity(shared.len());
     for batch in shared.chunks(BATCH) {
-        let mut docs: Vec<u32> = batch.iter().flat_map(|p| [p.1, p.2]).collect();
-        docs.par_sort_unstable();
-        docs.dedup();
-        let sets: Vec<Vec<u64>> = docs
-            .par_iter()
-            .map(|&d| shingles(&body(d as usize), cfg.shingle_words))
-            .collect();
-        let set_of = |d: u32| &sets[docs.binary_search(&d).expect("a batch document")];
+        let sets = ByDoc::new(batch.iter().flat_map(|p| [p.1, p.2]).collect(), |d| {
+            shingles(&body(d as usize), cfg.shingle_words)
+        });
         scored.par_extend(batch.par_iter().map(|&(x, host, other, share)| {
-            let s = verify::score(set_of(host), set_of(other));
+            let s = verify::score(sets.get(host), sets.get(other));
             (x, host, share, Edge::tail_copy(host, other, s))
         }));
     }

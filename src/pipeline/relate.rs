@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
+use super::by_doc::ByDoc;
 use super::Body;
 use crate::config::Config;
 use crate::lsh;
@@ -98,13 +99,9 @@ pub fn document_edges_with<'a>(
     // its pairs are scored.
     let mut verified: Vec<(u32, u32, Relation, verify::Scores)> = Vec::new();
     for batch in cands.chunks(VERIFY_BATCH) {
-        let mut docs: Vec<u32> = batch.iter().flat_map(|&(a, b)| [a, b]).collect();
-        docs.sort_unstable();
-        docs.dedup();
-        let sets: Vec<Cow<'a, [u64]>> = docs.par_iter().map(|&d| shingles(d)).collect();
-        let set = |d: u32| &sets[docs.binary_search(&d).expect("a batch document")];
+        let sets = ByDoc::new(batch.iter().flat_map(|&(a, b)| [a, b]).collect(), shingles);
         verified.par_extend(batch.par_iter().filter_map(|&(a, b)| {
-            let s = verify::score(set(a), set(b));
+            let s = verify::score(sets.get(a), sets.get(b));
             verify::classify(s, cfg).map(|r| (a, b, r, s))
         }));
     }
